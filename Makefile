@@ -1,0 +1,33 @@
+# flowad: two commands do everything on a fresh machine.
+#   make demo   set up .venv and run the main job
+#   make test   set up .venv and run the test suite
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DATA   ?= data
+
+.PHONY: demo test venv clean bench
+
+venv: $(STAMP)
+
+# torch first, pinned, so pip takes the CPU build from local disk; then the project, whose torch range it satisfies.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/flowad data generate --config configs/data/demo.yaml --out $(DATA)
+	$(BIN)/flowad data info $(DATA)/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/data_generation.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

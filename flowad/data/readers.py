@@ -1,0 +1,121 @@
+"""Read datasets as numpy arrays per process and split.
+
+:func:`load` accepts a generated dataset directory, a single generated shard, or an HDF5 file in the
+public ADC2021 layout (``Particles``: (N, 19, 4) = pT, η, φ, class for MET, 4 e, 4 μ, 10 jets), so real
+files drop in where generated ones were.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from flowad.data.generate import MANIFEST
+from flowad.data.storage import VIEW_SHAPES, read_events, read_metadata
+from flowad.data.views import N_OBJECT_FEATURES
+from flowad.errors import FlowadInputError
+
+Arrays = dict[str, dict[str, np.ndarray]]
+HDF5_SUFFIXES = (".h5", ".hdf5")
+ADC2021_SLOTS = 19
+DEFAULT_SPLITS = {"train": 0.6, "val": 0.2, "test": 0.2}
+
+
+def load(
+    path: str | Path,
+    view: str = "objects",
+    processes: Sequence[str] | None = None,
+    splits: Sequence[str] | None = None,
+    hdf5_splits: Mapping[str, float] = DEFAULT_SPLITS,
+    seed: int = 0,
+) -> Arrays:
+    """``{process: {split: array}}`` for ``view`` (``calo``: (N, 18, 14) uint16; ``objects``: (N, 57) float32).
+
+    For an HDF5 file the process is the file's stem and its events are split by ``hdf5_splits``
+    with a permutation seeded by ``seed``.
+    """
+    path = Path(path)
+    if view not in VIEW_SHAPES:
+        raise FlowadInputError(f"unknown view {view!r} (known: {', '.join(VIEW_SHAPES)})")
+    if not path.exists():
+        raise FlowadInputError(f"{path}: no such file or directory")
+    if path.suffix.lower() in HDF5_SUFFIXES:
+        if view != "objects":
+            raise FlowadInputError(f"{path}: ADC2021 files hold only the 'objects' view, not {view!r}")
+        arrays = {path.stem: split_events(read_adc2021(path), hdf5_splits, seed)}
+    elif path.is_dir():
+        arrays = _load_dataset(path, view)
+    elif path.suffix == ".parquet":
+        meta = read_metadata(path)
+        if "process" not in meta:
+            raise FlowadInputError(f"{path}: a pile-up pool shard, not an event shard")
+        arrays = {meta["process"]: {meta["split"]: read_events(path, view)}}
+    else:
+        raise FlowadInputError(f"{path}: not a dataset directory, .parquet shard or ADC2021 .h5 file")
+    return _subset(arrays, processes, splits, path)
+
+
+def dataset_manifest(directory: Path) -> dict:
+    """The manifest of a complete generated dataset; clear errors for anything else."""
+    manifest = directory / MANIFEST
+    if not manifest.is_file():
+        raise FlowadInputError(
+            f"{directory}: not a complete flowad dataset (no {MANIFEST}; generation unfinished or wrong path)")
+    try:
+        return json.loads(manifest.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise FlowadInputError(f"{manifest}: corrupted manifest (not JSON)") from None
+
+
+def _load_dataset(directory: Path, view: str) -> Arrays:
+    parts: dict[str, dict[str, list[np.ndarray]]] = {}
+    for shard in dataset_manifest(directory)["shards"]:
+        array = read_events(directory / shard["path"], view)
+        if len(array) != shard["events"]:
+            raise FlowadInputError(f"{directory / shard['path']}: {len(array)} events, manifest says {shard['events']}")
+        parts.setdefault(shard["process"], {}).setdefault(shard["split"], []).append(array)
+    return {p: {s: np.concatenate(a) for s, a in by_split.items()} for p, by_split in parts.items()}
+
+
+def read_adc2021(path: str | Path) -> np.ndarray:
+    """(N, 57) float32 objects from an ADC2021 HDF5 file (``Particles`` (N, 19, 3|4) or (N, 57))."""
+    import h5py
+
+    path = Path(path)
+    try:
+        with h5py.File(path, "r") as f:
+            if "Particles" not in f:
+                raise FlowadInputError(f"{path}: no 'Particles' dataset (keys: {', '.join(f.keys()) or 'none'}); not ADC2021 layout")
+            data = f["Particles"][()]
+    except (OSError, KeyError) as exc:
+        raise FlowadInputError(f"{path}: not a readable HDF5 file ({str(exc).splitlines()[0][:120]})") from None
+    if data.ndim == 3 and data.shape[1] == ADC2021_SLOTS and data.shape[2] in (3, 4):
+        data = data[:, :, :3].reshape(len(data), N_OBJECT_FEATURES)
+    elif not (data.ndim == 2 and data.shape[1] == N_OBJECT_FEATURES):
+        raise FlowadInputError(f"{path}: 'Particles' has shape {data.shape}, expected (N, 19, 4), (N, 19, 3) or (N, 57)")
+    if not np.issubdtype(data.dtype, np.number):
+        raise FlowadInputError(f"{path}: 'Particles' is {data.dtype}, expected numbers")
+    return data.astype(np.float32)
+
+
+def split_events(array: np.ndarray, fractions: Mapping[str, float], seed: int = 0) -> dict[str, np.ndarray]:
+    """Split rows reproducibly: a seeded permutation cut by ``fractions`` (which must sum to 1)."""
+    if not fractions or abs(sum(fractions.values()) - 1) > 1e-6 or min(fractions.values()) <= 0:
+        raise FlowadInputError(f"split fractions must be positive and sum to 1, got {dict(fractions)}")
+    order = np.random.default_rng(seed).permutation(len(array))
+    bounds = np.round(np.cumsum([0.0, *fractions.values()]) * len(array)).astype(int)
+    return {name: array[np.sort(order[lo:hi])] for name, lo, hi in zip(fractions, bounds[:-1], bounds[1:])}
+
+
+def _subset(arrays: Arrays, processes: Sequence[str] | None, splits: Sequence[str] | None, path: Path) -> Arrays:
+    if processes is not None:
+        missing = [p for p in processes if p not in arrays]
+        if missing:
+            raise FlowadInputError(f"{path}: no process {missing[0]!r} (has: {', '.join(sorted(arrays))})")
+        arrays = {p: arrays[p] for p in processes}
+    if splits is not None:
+        arrays = {p: {s: a for s, a in by.items() if s in splits} for p, by in arrays.items()}
+    return arrays

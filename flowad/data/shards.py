@@ -1,0 +1,164 @@
+"""Shards: the unit of parallel generation, a pure function of (config, task).
+
+A pool shard simulates minimum-bias events for one split's pile-up pool; an event shard generates
+one process's events for one split, premixes pile-up from that split's pool and writes both views.
+Seeds are derived from the config seed and the shard's identity, so a shard is the same whichever
+worker (process pool, Ray task, another machine) runs it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import flowad
+from flowad.configio import to_plain
+from flowad.data.config import DATA_FORMAT_VERSION, DataConfig
+from flowad.data.detector import Deposits, respond
+from flowad.data.pileup import PILEUP_SETTINGS, concat_events, overlay
+from flowad.data.pythia_source import PYTHIA_MAX_SEED, PythiaSource, run_settings
+from flowad.data.storage import read_pools, write_events, write_pool
+from flowad.data.views import calo_view, objects_view, tower_grid
+from flowad.hashing import derive_seed
+
+BATCH_EVENTS = 250
+"""Events per ``nextBatch`` call; fixed, because random draws depend on it."""
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    """One shard to generate. ``process`` is empty for a pile-up pool shard."""
+
+    dataset_dir: str
+    config: DataConfig
+    config_hash: str
+    split: str
+    index: int
+    n_events: int
+    process: str = ""
+
+    @property
+    def is_pool(self) -> bool:
+        return not self.process
+
+    @property
+    def relpath(self) -> str:
+        folder = "pileup" if self.is_pool else self.process
+        return f"{folder}/{self.split}-{self.index:04d}.parquet"
+
+    @property
+    def path(self) -> Path:
+        return Path(self.dataset_dir) / self.relpath
+
+    @property
+    def log_path(self) -> Path:
+        return Path(self.dataset_dir) / "logs" / self.relpath.replace("/", "_").replace(".parquet", ".log")
+
+    def seed(self, stream: str, modulus: int = 2**63 - 1) -> int:
+        identity = ("pileup" if self.is_pool else self.process, self.split, self.index)
+        return derive_seed(self.config.seed, stream, *identity, modulus=modulus)
+
+
+def pool_paths(dataset_dir: str | Path, split: str) -> list[Path]:
+    return sorted((Path(dataset_dir) / "pileup").glob(f"{split}-*.parquet"))
+
+
+def run_shard(task: ShardTask) -> dict:
+    """Generate and write one shard; returns a summary. Pythia's console output goes to the shard's log."""
+    start = time.perf_counter()
+    with _output_to(task.log_path):
+        if task.is_pool:
+            _run_pool(task)
+        else:
+            _run_events(task)
+    return {"path": task.relpath, "events": task.n_events, "seconds": time.perf_counter() - start}
+
+
+def _metadata(task: ShardTask, settings: list[str]) -> dict:
+    cfg = task.config
+    meta = {
+        "format_version": DATA_FORMAT_VERSION,
+        "flowad_version": flowad.__version__,
+        "dataset": cfg.name,
+        "config_hash": task.config_hash,
+        "split": task.split,
+        "shard": task.index,
+        "n_events": task.n_events,
+        "pythia_settings": settings,
+        "numpy_seed": task.seed("numpy"),
+        "pileup": to_plain(cfg.pileup),
+        "detector": to_plain(cfg.detector),
+    }
+    if not task.is_pool:
+        proc = cfg.processes[task.process]
+        meta.update(process=task.process, kind=proc.kind, params=to_plain(proc.process), files=proc.process.files())
+    return meta
+
+
+def _run_pool(task: ShardTask) -> None:
+    cfg = task.config
+    settings = run_settings(cfg.sqrt_s_gev, task.seed("pythia", PYTHIA_MAX_SEED), PILEUP_SETTINGS)
+    source = PythiaSource(settings)
+    rng = np.random.default_rng(task.seed("numpy"))
+    parts = [respond(source.next_batch(n), cfg.detector, rng) for n in _batches(task.n_events)]
+    write_pool(task.path, concat_events(parts), _metadata(task, settings))
+
+
+def _run_events(task: ShardTask) -> None:
+    cfg = task.config
+    proc = cfg.processes[task.process].process
+    files = {name: str(Path(task.dataset_dir) / "files" / name) for name in proc.files()}
+    settings = run_settings(cfg.sqrt_s_gev, task.seed("pythia", PYTHIA_MAX_SEED), proc.pythia_settings(files))
+    source = PythiaSource(settings)
+    rng = np.random.default_rng(task.seed("numpy"))
+    pool = read_pools(pool_paths(task.dataset_dir, task.split)) if cfg.pileup.mean > 0 else None
+    calo, objects, n_pileup = [], [], []
+    for n in _batches(task.n_events):
+        crossings, pileup = crossings_for(source.next_batch(n), pool, cfg, rng)
+        grid = tower_grid(crossings.towers, cfg.detector)
+        calo.append(calo_view(grid, cfg.detector))
+        objects.append(objects_view(grid, crossings, cfg.detector))
+        n_pileup.append(pileup)
+    views = {"calo": np.concatenate(calo), "objects": np.concatenate(objects)}
+    write_events(task.path, views, np.concatenate(n_pileup), _metadata(task, settings))
+
+
+def crossings_for(particles, pool: Deposits | None, cfg: DataConfig, rng: np.random.Generator) -> tuple[Deposits, np.ndarray]:
+    """Detector response of hard events plus premixed pile-up (none when ⟨μ⟩ = 0)."""
+    hard = respond(particles, cfg.detector, rng)
+    if pool is None:
+        return hard, np.zeros(hard.n_events, np.uint16)
+    return overlay(hard, pool, cfg.pileup.mean, rng)
+
+
+def _batches(total: int) -> Iterator[int]:
+    for start in range(0, total, BATCH_EVENTS):
+        yield min(BATCH_EVENTS, total - start)
+
+
+@contextlib.contextmanager
+def _output_to(log_path: Path) -> Iterator[None]:
+    """Send this process's stdout/stderr file descriptors (C++ included) to ``log_path`` for the block."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_path, "w") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])

@@ -1,0 +1,34 @@
+"""Errors that mean "the user's input is wrong", as opposed to a bug.
+
+The CLI turns any :class:`FlowadInputError` into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+
+class FlowadInputError(Exception):
+    """Bad input from the user: a config, a path, a file's contents."""
+
+
+class ConfigError(FlowadInputError):
+    """A configuration value is unknown, missing, mistyped or out of range.
+
+    ``key`` is the dotted path of the offending key relative to the object that raised it;
+    loaders prefix it with the enclosing keys and the file name.
+    """
+
+    def __init__(self, key: str, problem: str):
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{key}: {problem}" if key else problem)
+
+    def within(self, prefix: str) -> "ConfigError":
+        """The same error with ``prefix`` prepended to its key path."""
+        key = f"{prefix}.{self.key}" if self.key and prefix else (prefix or self.key)
+        return ConfigError(key, self.problem)
+
+
+def check(condition: bool, key: str, problem: str) -> None:
+    """Raise :class:`ConfigError` for ``key`` unless ``condition`` holds."""
+    if not condition:
+        raise ConfigError(key, problem)
