@@ -17,7 +17,8 @@ import json
 import math
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+import shutil
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
@@ -81,15 +82,29 @@ def generate(
     if (directory / MANIFEST).is_file():
         point_symlink(link, directory)
         return directory
+    fresh = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
+    try:
+        _generate_into(config, directory, workers, progress, executor)
+    except BaseException:
+        if fresh and not any(directory.rglob("*.parquet")):
+            shutil.rmtree(directory, ignore_errors=True)  # nothing worth resuming: leave no trace
+        raise
+    point_symlink(link, directory)
+    return directory
+
+
+def _generate_into(config: DataConfig, directory: Path, workers: int,
+                   progress: Callable[[int, int], None] | None, executor: Executor | None) -> None:
     write_text_atomic(directory / "config.json", json.dumps(to_plain(config), indent=2, sort_keys=True) + "\n")
     for proc in config.processes.values():
         for name, text in proc.process.files().items():
             write_text_atomic(directory / "files" / name, text)
 
     pools, events = plan(config, directory)
+    todo = {t.relpath for t in pools + events if not _is_complete(t)}
     total = sum(t.n_events for t in pools + events)
-    done = sum(t.n_events for t in pools + events if _is_complete(t))
+    done = total - sum(t.n_events for t in pools + events if t.relpath in todo)
     if progress:
         progress(done, total)
 
@@ -99,8 +114,8 @@ def generate(
         if progress:
             progress(done, total)
 
-    pending_pools = {split: [t for t in pools if t.split == split and not _is_complete(t)] for split in config.used_splits()}
-    waiting = [t for t in events if not _is_complete(t)]
+    pending_pools = {split: [t for t in pools if t.split == split and t.relpath in todo] for split in config.used_splits()}
+    waiting = [t for t in events if t.relpath in todo]
     first = [t for ts in pending_pools.values() for t in ts]
     first += [t for t in waiting if not pending_pools.get(t.split)]
     waiting = [t for t in waiting if t not in first]
@@ -115,8 +130,6 @@ def generate(
             executor.shutdown(cancel_futures=True)
 
     _write_manifest(config, directory, pools, events)
-    point_symlink(link, directory)
-    return directory
 
 
 def _run(executor: Executor, ready: list[ShardTask], waiting: list[ShardTask],
@@ -178,7 +191,3 @@ class _InProcess(Executor):
 
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-
-
-def iter_shards(directory: Path) -> Iterable[dict]:
-    return json.loads((directory / MANIFEST).read_text())["shards"]
