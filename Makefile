@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA   ?= data
 
-.PHONY: demo test venv clean bench
+.PHONY: demo test venv clean bench mlflow-ui
 
 venv: $(STAMP)
 
@@ -28,6 +28,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/data_generation.py
+
+mlflow-ui: $(STAMP)
+	mlflow/serve.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info

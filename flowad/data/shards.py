@@ -9,6 +9,8 @@ worker (process pool, Ray task, another machine) runs it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import os
 import sys
 import time
@@ -72,6 +74,7 @@ def pool_paths(dataset_dir: str | Path, split: str) -> list[Path]:
 
 def run_shard(task: ShardTask) -> dict:
     """Generate and write one shard; returns a summary. Pythia's console output goes to the shard's log."""
+    keep_freed_memory()
     start = time.perf_counter()
     with _output_to(task.log_path):
         if task.is_pool:
@@ -141,6 +144,22 @@ def crossings_for(particles, pool: Deposits | None, cfg: DataConfig, rng: np.ran
 def _batches(total: int) -> Iterator[int]:
     for start in range(0, total, BATCH_EVENTS):
         yield min(BATCH_EVENTS, total - start)
+
+
+@functools.cache
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed large blocks instead of unmapping them (``mallopt``).
+
+    Each batch allocates and frees arrays of tens of MB; by default glibc returns them to the OS and
+    the next batch pays ~5,000 page faults to touch them again (measured: premixing 0.146 → 0.083 ms
+    per crossing). No effect on results. Returns False where the C library is not glibc.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(libc.mallopt(m_mmap_threshold, 256 << 20) and libc.mallopt(m_trim_threshold, 512 << 20))
 
 
 @contextlib.contextmanager
