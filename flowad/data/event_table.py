@@ -52,6 +52,16 @@ def gather_rows(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.n
     return index, owner
 
 
+def concat_events(tables: list[EventTable]) -> EventTable:
+    """Tables of consecutive batches as one: the second table's events follow the first's, and so on."""
+    shifts = np.cumsum([0] + [t.n_events for t in tables[:-1]])
+    return EventTable(
+        int(sum(t.n_events for t in tables)),
+        np.concatenate([t.row + s for t, s in zip(tables, shifts)]),
+        {k: np.concatenate([t.columns[k] for t in tables]) for k in tables[0].columns},
+    )
+
+
 def stack_by_row(tables: list[EventTable], n_events: int) -> EventTable:
     """Merge row-sorted tables that share the event numbering; per event, earlier tables' entries come first.
 

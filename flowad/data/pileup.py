@@ -12,6 +12,7 @@ import numpy as np
 
 from flowad.data.detector import Deposits
 from flowad.data.event_table import EventTable, gather_rows, stack_by_row
+from flowad.data.event_table import concat_events as concat_tables  # events here are Deposits
 
 PILEUP_SETTINGS = ["SoftQCD:inelastic = on"]
 """Pile-up collisions are inelastic minimum bias (diffractive included)."""
@@ -19,14 +20,7 @@ PILEUP_SETTINGS = ["SoftQCD:inelastic = on"]
 
 def concat_events(parts: list[Deposits]) -> Deposits:
     """Stack batches of events one after the other (event numbers shift)."""
-    def cat(tables: list[EventTable]) -> EventTable:
-        shifts = np.cumsum([0] + [t.n_events for t in tables[:-1]])
-        return EventTable(
-            int(sum(t.n_events for t in tables)),
-            np.concatenate([t.row + s for t, s in zip(tables, shifts)]),
-            {k: np.concatenate([t.columns[k] for t in tables]) for k in tables[0].columns},
-        )
-    return Deposits(cat([p.towers for p in parts]), cat([p.eg for p in parts]), cat([p.muons for p in parts]))
+    return Deposits(*(concat_tables([getattr(p, part) for p in parts]) for part in ("towers", "eg", "muons")))
 
 
 def overlay(hard: Deposits, pool: Deposits, mean: float, rng: np.random.Generator) -> tuple[Deposits, np.ndarray]:

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from flowad.atomic import atomic_path
 from flowad.data.detector import Deposits
-from flowad.data.event_table import EventTable
+from flowad.data.event_table import EventTable, concat_events
 from flowad.data.views import CALO_SHAPE, N_OBJECT_FEATURES
 from flowad.errors import FlowadInputError
 
@@ -76,7 +76,6 @@ def write_pool(path: Path, deposits: Deposits, meta: dict[str, Any]) -> None:
 def read_pools(paths: list[Path]) -> Deposits:
     """Concatenate pool shards into one :class:`Deposits` of all their events."""
     parts: dict[str, list[EventTable]] = {p: [] for p in _DEPOSIT_PARTS}
-    shift = 0
     for path in paths:
         table = _read(path)
         n = table.num_rows
@@ -84,14 +83,10 @@ def read_pools(paths: list[Path]) -> Deposits:
             names = [c for c in table.column_names if c.startswith(part + ".")]
             lists = [table.column(c).combine_chunks() for c in names]
             counts = np.diff(lists[0].offsets.to_numpy())
-            row = np.repeat(np.arange(n), counts) + shift
+            row = np.repeat(np.arange(n), counts)
             columns = {c.split(".", 1)[1]: lst.flatten().to_numpy(zero_copy_only=False) for c, lst in zip(names, lists)}
             parts[part].append(EventTable(n, row, columns))
-        shift += n
-    def cat(tables: list[EventTable]) -> EventTable:
-        return EventTable(shift, np.concatenate([t.row for t in tables]),
-                          {k: np.concatenate([t.columns[k] for t in tables]) for k in tables[0].columns})
-    return Deposits(*(cat(parts[p]) for p in _DEPOSIT_PARTS))
+    return Deposits(*(concat_events(parts[p]) for p in _DEPOSIT_PARTS))
 
 
 def column_bytes(path: Path) -> dict[str, int]:
