@@ -44,6 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--no-progress", action="store_true", help="no progress bar")
     generate.set_defaults(run=_data_generate)
 
+    train = commands.add_parser("train", help="train models")
+    train_commands = train.add_subparsers(title="train commands", metavar="COMMAND")
+    teacher = train_commands.add_parser("teacher", help="train (or find cached) a teacher and print its AUC per signal")
+    teacher.add_argument("--config", required=True, help="teacher run YAML, e.g. configs/teacher/flow.yaml")
+    teacher.set_defaults(run=_train_teacher)
+
+    distill = commands.add_parser("distill", help="distill a student from a teacher and print the metric table")
+    distill.add_argument("--config", required=True, help="distillation YAML, e.g. configs/distill/hgq.yaml")
+    distill.set_defaults(run=_distill)
+
     info = data_commands.add_parser("info", help="summarise a dataset directory, shard or ADC2021 HDF5 file")
     info.add_argument("path")
     info.set_defaults(run=_data_info)
@@ -78,6 +88,32 @@ def _data_generate(args: argparse.Namespace) -> int:
             bar.close()
     print(f"dataset {config.name}: {directory}")
     assert directory == target
+    return 0
+
+
+def _train_teacher(args: argparse.Namespace) -> int:
+    from flowad.configio import load_yaml
+    from flowad.distill import TeacherRunConfig, run_teacher
+    from search.report import teacher_table
+
+    config = load_yaml(TeacherRunConfig, args.config)
+    report = run_teacher(config)
+    origin = "trained" if report.trained_now else "cached"
+    print(f"teacher {config.teacher.kind} ({origin}): {report.path}")
+    print(teacher_table(report.metrics))
+    return 0
+
+
+def _distill(args: argparse.Namespace) -> int:
+    from flowad.configio import load_yaml
+    from flowad.distill import DistillConfig, run_distillation
+    from search.report import distill_table
+
+    config = load_yaml(DistillConfig, args.config)
+    report = run_distillation(config)
+    print(f"student {config.student.family} {list(config.student.widths)} @ {config.student.bits} bits: {report.out / 'student'}")
+    print("size: " + ", ".join(f"{k} {v:,.0f}" for k, v in report.summary.items()))
+    print(distill_table(report.metrics, report.agreement))
     return 0
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from flowad.data.readers import HDF5_SUFFIXES, dataset_manifest, load, read_adc2021
 from flowad.data.storage import column_bytes, read_metadata
 from flowad.errors import FlowadInputError
+from flowad.textable import text_table
 
 COLUMNS = ("process", "split", "events", "B/1k calo", "B/1k objects", "<calo sum>", "<MET> GeV",
            "<n jets>", "<n e/g>", "<n mu>")
@@ -80,6 +81,4 @@ def _row(process: str, split: str, objects: np.ndarray, calo: np.ndarray | None,
 
 
 def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(COLUMNS)]
-    fmt = lambda cells: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
-    return "\n".join([fmt(COLUMNS), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])
+    return text_table(COLUMNS, rows)

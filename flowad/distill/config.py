@@ -1,0 +1,53 @@
+"""Configs for the two model commands: ``flowad train teacher`` and ``flowad distill``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flowad.distill.augment import AugmentConfig
+from flowad.distill.outliers import OutlierExposureConfig
+from flowad.distill.target import TargetConfig
+from flowad.errors import check
+from flowad.student.base import LOSSES
+from flowad.student.config import StudentConfig
+from flowad.teacher.config import TeacherConfig
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where events come from: a generated dataset directory, or a data config YAML (generated and cached)."""
+
+    path: str
+    background: str = "zerobias"
+    """The process that is "ordinary": teachers train on its train split, rates are measured on it."""
+    cache: str = "data"
+    """Where a data config's dataset is generated, and where teachers and scores are cached."""
+
+    def __post_init__(self) -> None:
+        check(bool(self.path), "path", "a dataset directory or data config is needed")
+
+
+@dataclass(frozen=True)
+class TeacherRunConfig:
+    data: DataSource
+    teacher: TeacherConfig = field(default_factory=TeacherConfig)
+    out: str = "out/teacher"
+
+
+@dataclass(frozen=True)
+class DistillConfig:
+    data: DataSource
+    student: StudentConfig
+    teacher: TeacherConfig = field(default_factory=TeacherConfig)
+    target: TargetConfig = field(default_factory=TargetConfig)
+    loss: str = "mae"
+    outlier_exposure: OutlierExposureConfig = field(default_factory=OutlierExposureConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    seed: int = 0
+    """Seed of the augmentation draws."""
+    rate_khz: float = 3.0
+    out: str = "out/distill"
+
+    def __post_init__(self) -> None:
+        check(self.loss in LOSSES, "loss", f"must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        check(0 < self.rate_khz < 28_610, "rate_khz", f"must be in (0, 28610), got {self.rate_khz}")

@@ -1,0 +1,97 @@
+"""The student protocol and its on-disk layout.
+
+A student regresses the (transformed) teacher score from the raw view. Saved as a directory:
+``student.json`` (family, config, input and target scaling, size facts) beside the family's model file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from flowad.configio import to_plain
+from flowad.errors import FlowadInputError
+from flowad.student.config import StudentConfig
+
+LOSSES = ("mae", "mse", "huber")
+MANIFEST = "student.json"
+
+
+class Student(ABC):
+    family: ClassVar[str]
+
+    def __init__(self, config: StudentConfig):
+        self.config = config
+
+    @abstractmethod
+    def fit(self, x: np.ndarray, target: np.ndarray, x_val: np.ndarray, target_val: np.ndarray,
+            weights: np.ndarray | None = None, loss: str = "mae") -> list[dict]:
+        """Train on raw view arrays ``x`` (N, ...) to regress ``target`` (N,); early stopping on the validation pair."""
+
+    @abstractmethod
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Predicted target (float64, target units) for raw view arrays."""
+
+    @abstractmethod
+    def summary(self) -> dict[str, Any]:
+        """Size facts of the trained model (parameters, EBOPs, gates, ...)."""
+
+    @abstractmethod
+    def _state(self) -> dict[str, Any]:
+        """Plain data beside the config, needed to rebuild (scalings)."""
+
+    @abstractmethod
+    def _save_model(self, directory: Path) -> None: ...
+
+    @classmethod
+    @abstractmethod
+    def _load(cls, config: StudentConfig, state: dict[str, Any], directory: Path) -> "Student": ...
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the student directory atomically (a temporary sibling renamed into place)."""
+        directory = Path(directory)
+        tmp = directory.with_name(f".{directory.name}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        self._save_model(tmp)
+        manifest = {"family": self.family, "config": to_plain(self.config), "state": self._state(), "summary": self.summary()}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        if directory.exists():
+            shutil.rmtree(directory)
+        tmp.rename(directory)
+        return directory
+
+
+def load_student(directory: str | Path) -> Student:
+    from flowad.configio import from_mapping
+    from flowad.student.families import STUDENT_FAMILIES
+
+    directory = Path(directory)
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text())
+        config = from_mapping(StudentConfig, manifest["config"])
+        cls = STUDENT_FAMILIES[manifest["family"]]
+    except (OSError, ValueError, KeyError) as exc:
+        raise FlowadInputError(f"{directory}: not a flowad student ({exc.__class__.__name__})") from None
+    return cls._load(config, manifest["state"], directory)
+
+
+class TargetNormaliser:
+    """Affine map between target units and the unit-scale values a network is trained on."""
+
+    def __init__(self, offset: float, scale: float):
+        self.offset, self.scale = float(offset), float(scale) if scale > 0 else 1.0
+
+    def forward(self, t: np.ndarray) -> np.ndarray:
+        return ((t - self.offset) / self.scale).astype(np.float32)
+
+    def inverse(self, y: np.ndarray) -> np.ndarray:
+        return np.asarray(y, np.float64).reshape(-1) * self.scale + self.offset
+
+    def state(self) -> dict:
+        return {"offset": self.offset, "scale": self.scale}

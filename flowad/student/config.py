@@ -1,0 +1,58 @@
+"""Student configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flowad.errors import check
+
+MAX_BITS = 32
+
+
+@dataclass(frozen=True)
+class StudentConfig:
+    """A student: family, size, precision and training.
+
+    - ``qkeras``: QKeras-style MLP (hgq2's Keras-3 ``qkeras`` API), ``bits`` uniform for every weight, bias
+      and activation (``quantized_bits(bits, integer_bits, alpha=1)``);
+    - ``hgq``: HGQ MLP with learned per-weight bit widths, ``bits`` the initial width, EBOPs regularised by ``beta``;
+    - ``lgn``: differentiable logic-gate network, ``widths`` gates per layer, ``bits`` thermometer
+      thresholds per input feature.
+
+    ``widths`` are the hidden layer sizes. Keras students see inputs scaled by a power of two per feature
+    and truncated to a fixed-point grid of ``input_bits`` bits with ``input_integer_bits`` integer bits.
+    """
+
+    family: str = "hgq"
+    widths: tuple[int, ...] = (32, 16)
+    bits: int = 8
+    integer_bits: int = 2
+    input_bits: int = 16
+    input_integer_bits: int = 5
+    beta: float = 1e-7
+    """EBOPs penalty per EBOP; keep β·EBOPs well below the regression loss (~1e-7 for ~1e6 EBOPs)."""
+    epochs: int = 40
+    batch_size: int = 256
+    learning_rate: float = 3e-3
+    patience: int = 6
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        from flowad.student.families import STUDENT_FAMILIES
+
+        check(self.family in STUDENT_FAMILIES, "family",
+              f"unknown student family {self.family!r} (known: {', '.join(sorted(STUDENT_FAMILIES))})")
+        check(len(self.widths) >= 1, "widths", "at least one layer is needed")
+        for i, width in enumerate(self.widths):
+            check(1 <= width <= 65536, f"widths[{i}]", f"must be in [1, 65536], got {width}")
+        check(1 <= self.bits <= MAX_BITS, "bits", f"must be in [1, {MAX_BITS}], got {self.bits}")
+        check(0 <= self.integer_bits < self.bits or self.family != "qkeras", "integer_bits",
+              f"must be in [0, bits), got {self.integer_bits}")
+        check(2 <= self.input_bits <= MAX_BITS, "input_bits", f"must be in [2, {MAX_BITS}], got {self.input_bits}")
+        check(1 <= self.input_integer_bits < self.input_bits, "input_integer_bits",
+              f"must be in [1, input_bits), got {self.input_integer_bits}")
+        check(0 <= self.beta < 1, "beta", f"must be in [0, 1), got {self.beta}")
+        check(1 <= self.epochs <= 10_000, "epochs", f"must be in [1, 10000], got {self.epochs}")
+        check(self.batch_size >= 1, "batch_size", f"must be >= 1, got {self.batch_size}")
+        check(0 < self.learning_rate < 1, "learning_rate", f"must be in (0, 1), got {self.learning_rate}")
+        check(self.patience >= 1, "patience", f"must be >= 1, got {self.patience}")

@@ -1,0 +1,161 @@
+"""Keras 3 (TensorFlow backend) students: QKeras-style uniform precision and HGQ learned precision.
+
+Both start with an input quantizer so that hls4ml's conversion can be bit-exact, and both read the
+fixed-point inputs of :class:`~flowad.student.inputs.FixedPointInputs`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from flowad.student.base import Student, TargetNormaliser
+from flowad.student.config import StudentConfig
+from flowad.student.inputs import FixedPointInputs
+from flowad.student.qkeras_mode import ensure_hgq_constructors, qkeras_constructors
+
+MODEL_FILE = "model.keras"
+
+
+def keras_module():
+    """Keras on TensorFlow, imported on first use (the import costs seconds)."""
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    return keras
+
+
+class KerasStudent(Student):
+    family: ClassVar[str]
+
+    def __init__(self, config: StudentConfig):
+        super().__init__(config)
+        self.model = None
+        self.inputs: FixedPointInputs | None = None
+        self.normaliser: TargetNormaliser | None = None
+        self.ebops: float | None = None
+
+    def build(self, n_inputs: int):
+        raise NotImplementedError
+
+    @staticmethod
+    def _constructors():
+        """The layer constructors this family's models are built and loaded with."""
+        raise NotImplementedError
+
+    def fit(self, x, target, x_val, target_val, weights=None, loss="mae"):
+        keras = keras_module()
+        keras.utils.set_random_seed(self.config.seed)
+        self.inputs = FixedPointInputs.fit(x, self.config.input_bits, self.config.input_integer_bits)
+        self.normaliser = TargetNormaliser(np.median(target), np.std(target))
+        xi, xv = self.inputs.apply(x), self.inputs.apply(x_val)
+        with self._constructors():
+            self.model = self.build(xi.shape[1])
+        losses = {"mae": keras.losses.MeanAbsoluteError(), "mse": keras.losses.MeanSquaredError(), "huber": keras.losses.Huber()}
+        self.model.compile(optimizer=keras.optimizers.Adam(self.config.learning_rate), loss=losses[loss])
+        stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=self.config.patience, restore_best_weights=True)
+        history = self.model.fit(
+            xi, self.normaliser.forward(target), sample_weight=weights,
+            validation_data=(xv, self.normaliser.forward(target_val)),
+            epochs=self.config.epochs, batch_size=self.config.batch_size, callbacks=[stop], verbose=0, shuffle=True,
+        ).history
+        self._after_fit(xi)
+        return [{"epoch": i, "train_loss": float(a), "val_loss": float(b)} for i, (a, b) in enumerate(zip(history["loss"], history["val_loss"]))]
+
+    def _after_fit(self, x_train: np.ndarray) -> None:
+        pass
+
+    def predict(self, x):
+        out = self.model.predict(self.inputs.apply(x), batch_size=8192, verbose=0)
+        return self.normaliser.inverse(out)
+
+    def summary(self) -> dict[str, Any]:
+        facts = {"parameters": int(self.model.count_params()) if self.model is not None else 0}
+        if self.ebops is not None:
+            facts["ebops"] = self.ebops
+        return facts
+
+    def _state(self):
+        return {"inputs": self.inputs.state(), "target": self.normaliser.state(), "ebops": self.ebops}
+
+    def _save_model(self, directory: Path) -> None:
+        self.model.save(directory / MODEL_FILE)
+
+    @classmethod
+    def _load(cls, config, state, directory):
+        keras = keras_module()
+        student = cls(config)
+        with cls._constructors():
+            student.model = keras.models.load_model(directory / MODEL_FILE, compile=False)
+        student.inputs = FixedPointInputs.from_state(state["inputs"])
+        student.normaliser = TargetNormaliser(state["target"]["offset"], state["target"]["scale"])
+        student.ebops = state.get("ebops")
+        return student
+
+
+class QKerasStudent(KerasStudent):
+    """The field's baseline: the same ``bits`` for every weight, bias and activation of every layer."""
+
+    family = "qkeras"
+
+    @staticmethod
+    def _constructors():
+        return qkeras_constructors()
+
+    def build(self, n_inputs: int):
+        keras = keras_module()
+        from qkeras.qlayers import QActivation, QDense
+        from qkeras.quantizers import quantized_bits, quantized_relu
+
+        c = self.config
+
+        def weights():
+            return quantized_bits(c.bits, c.integer_bits, alpha=1)
+
+        inp = keras.Input((n_inputs,), name="inputs")
+        x = QActivation(quantized_bits(c.input_bits, c.input_integer_bits, alpha=1), name="input_quantizer")(inp)
+        for i, width in enumerate(c.widths):
+            x = QDense(width, kernel_quantizer=weights(), bias_quantizer=weights(), name=f"dense_{i}")(x)
+            x = QActivation(quantized_relu(c.bits, c.integer_bits), name=f"relu_{i}")(x)
+        out = QDense(1, kernel_quantizer=weights(), bias_quantizer=weights(), name="score")(x)
+        return keras.Model(inp, out, name="qkeras_student")
+
+
+class HGQStudent(KerasStudent):
+    """Learned per-weight bit widths (hgq2), starting from ``bits``; EBOPs regularised with strength ``beta``."""
+
+    family = "hgq"
+
+    @staticmethod
+    def _constructors():
+        ensure_hgq_constructors()
+        return contextlib.nullcontext()
+
+    def build(self, n_inputs: int):
+        keras = keras_module()
+        from hgq.config import LayerConfigScope, QuantizerConfigScope
+        from hgq.layers import QDense
+
+        c = self.config
+        with (
+            QuantizerConfigScope(place="all", default_q_type="kbi", overflow_mode="SAT_SYM", b0=c.bits),
+            QuantizerConfigScope(place="datalane", default_q_type="kif", overflow_mode="WRAP", f0=c.bits),
+            LayerConfigScope(enable_ebops=True, beta0=c.beta),
+        ):
+            inp = keras.Input((n_inputs,), name="inputs")
+            x = inp
+            for i, width in enumerate(c.widths):
+                x = QDense(width, activation="relu", name=f"dense_{i}")(x)
+            out = QDense(1, name="score")(x)
+        return keras.Model(inp, out, name="hgq_student")
+
+    def _after_fit(self, x_train: np.ndarray) -> None:
+        from hgq.utils import trace_minmax
+
+        # Calibrate the WRAP quantizers' integer bits on the training inputs; returns the model's EBOPs.
+        self.ebops = float(trace_minmax(self.model, x_train, batch_size=4096))

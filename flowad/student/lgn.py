@@ -1,0 +1,195 @@
+"""Differentiable logic-gate network (difflogic-style), written in torch.
+
+- inputs become bits by thermometer thresholds: feature f gives ``bits`` bits ``x_f > θ_{f,k}``, the
+  θ at evenly spaced quantiles of the training data (the only "quantizer");
+- each layer has ``width`` gates; gate g reads two outputs of the previous layer (fixed random wiring)
+  and computes a softmax-weighted mix of the 16 real-valued relaxations of the two-input Boolean
+  functions; training learns the mix;
+- the output is a group sum: the fraction of last-layer gates that are 1, mapped linearly to the target.
+
+After training each gate becomes its most probable Boolean function (the discretised network that
+hardware implements); :meth:`LGNStudent.predict` evaluates that discrete network exactly, and
+:meth:`LGNStudent.gate_list` exports it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from flowad.atomic import write_text_atomic
+from flowad.student.base import Student, TargetNormaliser
+from flowad.student.config import StudentConfig
+
+GATE_NAMES = ("false", "and", "a_and_not_b", "a", "not_a_and_b", "b", "xor", "or",
+              "nor", "xnor", "not_b", "a_or_not_b", "not_a", "not_a_or_b", "nand", "true")
+PASS_THROUGH = 3  # "a": residual-style initialisation favours it so deep networks start as wires
+MODEL_FILE = "lgn.pt"
+GATES_FILE = "gates.json"
+
+
+def relaxed_gates(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """(..., 16) real-valued relaxations of all two-input Boolean functions, in ``GATE_NAMES`` order."""
+    ab = a * b
+    return torch.stack([
+        torch.zeros_like(a), ab, a - ab, a, b - ab, b, a + b - 2 * ab, a + b - ab,
+        1 - (a + b - ab), 1 - (a + b - 2 * ab), 1 - b, 1 - b + ab, 1 - a, 1 - a + ab, 1 - ab, torch.ones_like(a),
+    ], dim=-1)
+
+
+def discrete_gates(op: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Boolean outputs of gates ``op`` (per gate) on boolean inputs (batch × gates)."""
+    table = np.stack([
+        np.zeros_like(a), a & b, a & ~b, a, ~a & b, b, a ^ b, a | b,
+        ~(a | b), ~(a ^ b), ~b, a | ~b, ~a, ~a | b, ~(a & b), np.ones_like(a),
+    ], axis=-1)
+    return np.take_along_axis(table, op[None, :, None], axis=-1)[..., 0]
+
+
+class LogicGateNetwork(nn.Module):
+    def __init__(self, thresholds: np.ndarray, widths: tuple[int, ...], seed: int):
+        super().__init__()
+        self.register_buffer("thresholds", torch.as_tensor(thresholds, dtype=torch.float32))
+        generator = torch.Generator().manual_seed(seed)
+        n_in = thresholds.size
+        self.wires_a, self.wires_b, self.logits = nn.ParameterList(), nn.ParameterList(), nn.ParameterList()
+        for width in widths:
+            a, b = _wiring(n_in, width, generator)
+            self.wires_a.append(nn.Parameter(a, requires_grad=False))
+            self.wires_b.append(nn.Parameter(b, requires_grad=False))
+            logits = torch.randn(width, 16, generator=generator)
+            logits[:, PASS_THROUGH] += 2.0
+            self.logits.append(nn.Parameter(logits))
+            n_in = width
+
+    def input_bits(self, x: torch.Tensor) -> torch.Tensor:
+        return (x[:, :, None] > self.thresholds[None]).flatten(1).float()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Fraction (0–1) of output gates on, for raw (N, F) features."""
+        h = self.input_bits(x)
+        for a, b, logits in zip(self.wires_a, self.wires_b, self.logits):
+            h = (relaxed_gates(h[:, a], h[:, b]) * torch.softmax(logits, dim=-1)).sum(-1)
+        return h.mean(dim=1)
+
+
+def _wiring(n_in: int, width: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each gate's two inputs: every previous output is used when ``2 * width >= n_in``, and a ≠ b."""
+    repeats = (2 * width + n_in - 1) // n_in
+    pool = torch.cat([torch.randperm(n_in, generator=generator) for _ in range(repeats)])[: 2 * width]
+    a, b = pool[:width].clone(), pool[width:].clone()
+    same = a == b
+    b[same] = (b[same] + 1) % n_in if n_in > 1 else b[same]
+    return a, b
+
+
+class LGNStudent(Student):
+    family = "lgn"
+
+    def __init__(self, config: StudentConfig):
+        super().__init__(config)
+        self.network: LogicGateNetwork | None = None
+        self.normaliser: TargetNormaliser | None = None
+
+    def fit(self, x, target, x_val, target_val, weights=None, loss="mae"):
+        torch.manual_seed(self.config.seed)
+        rng = np.random.default_rng(self.config.seed)
+        flat, flat_val = _flat(x), _flat(x_val)
+        quantiles = (np.arange(self.config.bits) + 1) / (self.config.bits + 1)
+        thresholds = np.quantile(flat, quantiles, axis=0).T  # (F, bits)
+        lo, hi = np.quantile(target, [0.001, 0.999])
+        self.normaliser = TargetNormaliser(lo, hi - lo)
+        self.network = LogicGateNetwork(thresholds, self.config.widths, self.config.seed)
+        y = torch.from_numpy(np.clip(self.normaliser.forward(target), 0, 1))
+        y_val = torch.from_numpy(np.clip(self.normaliser.forward(target_val), 0, 1))
+        w = torch.from_numpy(np.ones(len(y), np.float32) if weights is None else weights.astype(np.float32))
+        xt, xv = torch.from_numpy(flat), torch.from_numpy(flat_val)
+        per_event = {"mae": lambda p, t: (p - t).abs(), "mse": lambda p, t: (p - t) ** 2,
+                     "huber": lambda p, t: nn.functional.huber_loss(p, t, reduction="none", delta=0.1)}[loss]
+        optimiser = torch.optim.Adam(self.network.parameters(), lr=self.config.learning_rate)
+        best, best_state, stale, history = float("inf"), None, 0, []
+        for epoch in range(self.config.epochs):
+            self.network.train()
+            order = torch.from_numpy(rng.permutation(len(xt)))
+            total = 0.0
+            for i in range(0, len(xt), self.config.batch_size):
+                idx = order[i:i + self.config.batch_size]
+                batch_loss = (per_event(self.network(xt[idx]), y[idx]) * w[idx]).sum() / w[idx].sum()
+                optimiser.zero_grad()
+                batch_loss.backward()
+                optimiser.step()
+                total += float(batch_loss.detach()) * len(idx)
+            # early stopping on the *discrete* network: what the hardware will compute
+            val = float(per_event(torch.from_numpy(self._discrete_fraction(flat_val)), y_val).mean())
+            history.append({"epoch": epoch, "train_loss": total / len(xt), "val_loss": val})
+            if val < best - 1e-7:
+                best, stale = val, 0
+                best_state = {k: v.clone() for k, v in self.network.state_dict().items()}
+            else:
+                stale += 1
+                if stale >= self.config.patience:
+                    break
+        self.network.load_state_dict(best_state)
+        return history
+
+    def _discrete_fraction(self, flat: np.ndarray) -> np.ndarray:
+        net = self.network
+        h = (flat[:, :, None] > net.thresholds.numpy()[None]).reshape(len(flat), -1)
+        for a, b, logits in zip(net.wires_a, net.wires_b, net.logits):
+            op = logits.detach().argmax(dim=-1).numpy()
+            h = discrete_gates(op, h[:, a.numpy()], h[:, b.numpy()])
+        return h.mean(axis=1).astype(np.float32)
+
+    def predict(self, x):
+        return self.normaliser.inverse(self._discrete_fraction(_flat(x)))
+
+    def predict_relaxed(self, x) -> np.ndarray:
+        """The differentiable network's prediction (for diagnosing the discretisation gap)."""
+        with torch.no_grad():
+            return self.normaliser.inverse(self.network(torch.from_numpy(_flat(x))).numpy())
+
+    def gate_list(self) -> dict[str, Any]:
+        """The discrete network: input comparators, gates per layer ``[op_name, a, b]``, output group sum."""
+        net = self.network
+        thresholds = net.thresholds.numpy()
+        layers = []
+        for a, b, logits in zip(net.wires_a, net.wires_b, net.logits):
+            ops = logits.detach().argmax(dim=-1).tolist()
+            layers.append([[GATE_NAMES[o], int(i), int(j)] for o, i, j in zip(ops, a.tolist(), b.tolist())])
+        return {
+            "inputs": [[f, float(thresholds[f, k])] for f in range(thresholds.shape[0]) for k in range(thresholds.shape[1])],
+            "layers": layers,
+            "output": {"group_sum_of": len(layers[-1]), "target_offset": self.normaliser.offset,
+                       "target_scale_per_fraction": self.normaliser.scale},
+        }
+
+    def summary(self):
+        gates = [len(layer) for layer in self.gate_list()["layers"]] if self.network is not None else []
+        ops = [g[0] for layer in self.gate_list()["layers"] for g in layer] if self.network is not None else []
+        trivial = sum(op in ("false", "true", "a", "b") for op in ops)
+        return {"gates": int(sum(gates)), "logic_gates": int(sum(gates) - trivial), "input_bits": int(self.network.thresholds.numel()) if self.network is not None else 0}
+
+    def _state(self):
+        return {"target": self.normaliser.state(), "n_features": int(self.network.thresholds.shape[0])}
+
+    def _save_model(self, directory: Path) -> None:
+        torch.save({k: v.detach().cpu() for k, v in self.network.state_dict().items()}, directory / MODEL_FILE)
+        write_text_atomic(directory / GATES_FILE, json.dumps(self.gate_list()) + "\n")
+
+    @classmethod
+    def _load(cls, config, state, directory):
+        student = cls(config)
+        weights = torch.load(directory / MODEL_FILE, map_location="cpu", weights_only=True)
+        student.network = LogicGateNetwork(weights["thresholds"].numpy(), config.widths, config.seed)
+        student.network.load_state_dict(weights)
+        student.normaliser = TargetNormaliser(state["target"]["offset"], state["target"]["scale"])
+        return student
+
+
+def _flat(x: np.ndarray) -> np.ndarray:
+    return x.reshape(len(x), -1).astype(np.float32)

@@ -1,0 +1,60 @@
+"""Teacher configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flowad.errors import check
+
+VIEWS = ("calo", "objects")
+FLOW_ARCHITECTURES = ("nsf", "realnvp", "maf")
+
+
+@dataclass(frozen=True)
+class TeacherConfig:
+    """A teacher: what it is, its size, and how it is trained.
+
+    ``kind`` ``flow``: zuko flow of ``depth`` transforms (``architecture`` nsf: rational-quadratic spline
+    autoregressive; realnvp: affine coupling; maf: affine autoregressive), MLPs of ``hidden_layers`` ×
+    ``hidden`` units. ``kind`` ``cae``: CICADA-style convolutional autoencoder on the calo view with
+    ``hidden`` base channels and a ``latent``-dimensional bottleneck; ``depth`` conv blocks per side.
+    """
+
+    kind: str = "flow"
+    view: str = "calo"
+    depth: int = 4
+    hidden: int = 64
+    hidden_layers: int = 2
+    architecture: str = "nsf"
+    bins: int = 8
+    latent: int = 32
+    dequantize: float = 0.05
+    epochs: int = 30
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    patience: int = 5
+    max_train_events: int = 0
+    """Train on at most this many background events (0: all)."""
+    seed: int = 0
+    device: str = "auto"
+    """``auto`` (CUDA when present), ``cpu`` or ``cuda``."""
+
+    def __post_init__(self) -> None:
+        from flowad.teacher.kinds import TEACHER_KINDS
+
+        check(self.kind in TEACHER_KINDS, "kind", f"unknown teacher {self.kind!r} (known: {', '.join(sorted(TEACHER_KINDS))})")
+        check(self.view in VIEWS, "view", f"must be one of {', '.join(VIEWS)}, got {self.view!r}")
+        check(self.kind != "cae" or self.view == "calo", "view", "the cae teacher works on the calo view only")
+        check(1 <= self.depth <= 64, "depth", f"must be in [1, 64], got {self.depth}")
+        check(1 <= self.hidden <= 4096, "hidden", f"must be in [1, 4096], got {self.hidden}")
+        check(1 <= self.hidden_layers <= 8, "hidden_layers", f"must be in [1, 8], got {self.hidden_layers}")
+        check(self.architecture in FLOW_ARCHITECTURES, "architecture", f"must be one of {', '.join(FLOW_ARCHITECTURES)}")
+        check(2 <= self.bins <= 64, "bins", f"must be in [2, 64], got {self.bins}")
+        check(1 <= self.latent <= 1024, "latent", f"must be in [1, 1024], got {self.latent}")
+        check(self.dequantize >= 0, "dequantize", f"must be >= 0, got {self.dequantize}")
+        check(1 <= self.epochs <= 10_000, "epochs", f"must be in [1, 10000], got {self.epochs}")
+        check(1 <= self.batch_size <= 1_000_000, "batch_size", f"must be >= 1, got {self.batch_size}")
+        check(0 < self.learning_rate < 1, "learning_rate", f"must be in (0, 1), got {self.learning_rate}")
+        check(self.patience >= 1, "patience", f"must be >= 1, got {self.patience}")
+        check(self.max_train_events >= 0, "max_train_events", f"must be >= 0, got {self.max_train_events}")
+        check(self.device in ("auto", "cpu", "cuda"), "device", f"must be auto, cpu or cuda, got {self.device!r}")

@@ -1,0 +1,88 @@
+"""A trained teacher: preprocessing + module; scores events; saves and loads safe checkpoints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from flowad.atomic import atomic_path
+from flowad.configio import from_mapping, to_plain
+from flowad.errors import ConfigError, FlowadInputError
+from flowad.teacher.config import TeacherConfig
+from flowad.teacher.kinds import TEACHER_KINDS
+from flowad.teacher.preprocessing import Preprocessor
+from flowad.teacher.training import fit, per_event, pick_device
+
+CHECKPOINT_FORMAT = 1
+
+
+@dataclass
+class Teacher:
+    config: TeacherConfig
+    preprocessor: Preprocessor
+    module: torch.nn.Module
+    history: list[dict] = field(default_factory=list)
+
+    def score(self, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+        """Anomaly score per event (float64): −log p(x) for a flow, reconstruction MSE for the cae."""
+        device = next(self.module.parameters()).device
+        inputs = torch.from_numpy(self.preprocessor.transform(x)).to(device)
+        return per_event(self.module, inputs, batch_size).double().cpu().numpy()
+
+    def save(self, path: str | Path) -> Path:
+        """State dict + config + preprocessing, all plain data (loads with ``weights_only=True``)."""
+        payload = {
+            "format": CHECKPOINT_FORMAT,
+            "config": to_plain(self.config),
+            "preprocessor": self.preprocessor.state(),
+            "state_dict": {k: v.detach().cpu() for k, v in self.module.state_dict().items()},
+            "history": self.history,
+        }
+        with atomic_path(path) as tmp:
+            torch.save(payload, tmp)
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Teacher":
+        path = Path(path)
+        if not path.is_file():
+            raise FlowadInputError(f"{path}: no such teacher checkpoint")
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+            if payload.get("format") != CHECKPOINT_FORMAT:
+                raise KeyError("format")
+            config = from_mapping(TeacherConfig, payload["config"])
+        except (RuntimeError, KeyError, AttributeError, EOFError, ConfigError, Exception) as exc:
+            raise FlowadInputError(f"{path}: not a flowad teacher checkpoint ({exc.__class__.__name__})") from None
+        pre = Preprocessor.from_state(payload["preprocessor"])
+        module = TEACHER_KINDS[config.kind](config, pre.n_features)
+        module.load_state_dict(payload["state_dict"])
+        module.eval()
+        return cls(config, pre, module, payload.get("history", []))
+
+
+def train_teacher(config: TeacherConfig, train: np.ndarray, val: np.ndarray) -> Teacher:
+    """Fit preprocessing on ``train`` (background only), then the module with early stopping on ``val``."""
+    if config.max_train_events and len(train) > config.max_train_events:
+        train = train[: config.max_train_events]
+    if len(train) < 2 or len(val) < 1:
+        raise FlowadInputError(f"a teacher needs training and validation events, got {len(train)} and {len(val)}")
+    pre = Preprocessor.fit(config.view, train, config.dequantize)
+    torch.manual_seed(config.seed)
+    module = TEACHER_KINDS[config.kind](config, pre.n_features)
+    history = fit(
+        module,
+        lambda rng: pre.transform(train, rng),
+        pre.transform(val),
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        learning_rate=config.learning_rate,
+        patience=config.patience,
+        seed=config.seed,
+        device=pick_device(config.device),
+    )
+    module.eval()
+    return Teacher(config, pre, module, history)

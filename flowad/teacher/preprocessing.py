@@ -1,0 +1,71 @@
+"""Teacher input preprocessing, fitted on the training split only.
+
+- ``calo`` (252 integer region counts): uniform dequantization then log1p: ``log1p(x + u)`` with
+  u ~ U(0, 1) while training (a density model needs continuous inputs) and u = 0.5 when scoring;
+- ``objects`` (57 features): log1p on the pT features; features constant on the training split
+  (MET's η) are dropped; zero-padded slots are point masses, so training adds uniform noise of width
+  ``dequantize`` (standardised units) to every feature, and scoring adds none;
+- then standardisation with the training mean and standard deviation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass(frozen=True)
+class Preprocessor:
+    view: str
+    keep: np.ndarray
+    """Boolean mask of the features used."""
+    log: np.ndarray
+    """Boolean mask (over kept features) of features transformed with log1p."""
+    mean: np.ndarray
+    std: np.ndarray
+    dequantize: float
+
+    @classmethod
+    def fit(cls, view: str, x: np.ndarray, dequantize: float) -> "Preprocessor":
+        flat = x.reshape(len(x), -1).astype(np.float64)
+        n_features = flat.shape[1]
+        if view == "calo":
+            keep = np.ones(n_features, bool)
+            log = np.ones(n_features, bool)
+        else:
+            keep = flat.std(axis=0) > 0
+            log = (np.arange(n_features) % 3 == 0)[keep]
+        pre = cls(view, keep, log, np.zeros(int(keep.sum())), np.ones(int(keep.sum())), dequantize)
+        raw = pre._shape(flat, None)
+        std = raw.std(axis=0)
+        return cls(view, keep, log, raw.mean(axis=0), np.where(std > 1e-6, std, 1.0), dequantize)
+
+    @property
+    def n_features(self) -> int:
+        return int(self.keep.sum())
+
+    def transform(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """float32 model inputs; ``rng`` given means training mode (random dequantization)."""
+        z = (self._shape(x.reshape(len(x), -1).astype(np.float64), rng) - self.mean) / self.std
+        if rng is not None and self.view == "objects" and self.dequantize > 0:
+            z = z + rng.uniform(-0.5, 0.5, z.shape) * self.dequantize
+        return z.astype(np.float32)
+
+    def _shape(self, flat: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
+        flat = flat[:, self.keep]
+        if self.view == "calo":
+            flat = flat + (rng.uniform(0.0, 1.0, flat.shape) if rng is not None else 0.5)
+        flat[:, self.log] = np.log1p(np.maximum(flat[:, self.log], 0.0))
+        return flat
+
+    def state(self) -> dict:
+        """Plain tensors and scalars: loadable with ``torch.load(weights_only=True)``."""
+        return {"view": self.view, "keep": torch.from_numpy(self.keep), "log": torch.from_numpy(self.log),
+                "mean": torch.from_numpy(self.mean), "std": torch.from_numpy(self.std), "dequantize": self.dequantize}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Preprocessor":
+        return cls(state["view"], state["keep"].numpy(), state["log"].numpy(), state["mean"].numpy(),
+                   state["std"].numpy(), float(state["dequantize"]))

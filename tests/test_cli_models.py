@@ -1,0 +1,50 @@
+"""``flowad train teacher`` and ``flowad distill`` as a user runs them."""
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.test_cli import assert_one_line_error
+
+TEACHER = "teacher: {kind: flow, view: objects, architecture: realnvp, depth: 2, hidden: 16, epochs: 8, batch_size: 32}"
+
+
+def write(tmp_path, text):
+    path = tmp_path / "run.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.slow
+def test_train_teacher_then_distill(micro_dataset, tmp_path):
+    data = f"data: {{path: {micro_dataset}, cache: {tmp_path / 'cache'}}}\n"
+    result = run_cli("train", "teacher", "--config", str(write(tmp_path, data + TEACHER + f"\nout: {tmp_path / 't'}\n")))
+    assert result.returncode == 0, result.stderr
+    assert "teacher flow (trained)" in result.stdout and "wprime" in result.stdout
+    assert (tmp_path / "t" / "teacher.pt").is_file() and (tmp_path / "t" / "roc.png").is_file()
+    student = "student: {family: lgn, widths: [64, 32], bits: 2, epochs: 3}\n"
+    result = run_cli("distill", "--config", str(write(tmp_path, data + TEACHER + "\n" + student + f"out: {tmp_path / 'd'}\n")))
+    assert result.returncode == 0, result.stderr
+    assert "student lgn [64, 32] @ 2 bits" in result.stdout
+    assert "Spearman" in result.stdout and "zerobias" in result.stdout
+    assert (tmp_path / "d" / "student" / "gates.json").is_file()
+
+
+@pytest.mark.parametrize("student, words", [
+    ("{family: spiking}", ["student.family", "unknown student family 'spiking'"]),
+    ("{family: qkeras, bits: 0}", ["student.bits", "must be in [1, 32]"]),
+    ("{family: hgq, widths: [32, 0]}", ["student.widths[1]", "must be in [1, 65536]"]),
+])
+def test_bad_student_configs_are_one_line(tmp_path, student, words):
+    path = write(tmp_path, f"data: {{path: {tmp_path}}}\nstudent: {student}\n")
+    assert_one_line_error(run_cli("distill", "--config", str(path)), str(path), *words)
+
+
+def test_bad_teacher_configs_are_one_line(tmp_path):
+    path = write(tmp_path, f"data: {{path: {tmp_path}}}\nteacher: {{kind: flow, depth: 0}}\n")
+    assert_one_line_error(run_cli("train", "teacher", "--config", str(path)), "teacher.depth", "must be in [1, 64]")
+    path = write(tmp_path, f"data: {{path: {tmp_path}}}\nteacher: {{kind: gan}}\n")
+    assert_one_line_error(run_cli("train", "teacher", "--config", str(path)), "unknown teacher 'gan'")
+    path = write(tmp_path, f"data: {{path: {tmp_path / 'missing'}}}\n")
+    assert_one_line_error(run_cli("train", "teacher", "--config", str(path)), "no such dataset")
+    path = write(tmp_path, f"data: {{path: {tmp_path}}}\n")
+    assert_one_line_error(run_cli("train", "teacher", "--config", str(path)), "not a complete flowad dataset")

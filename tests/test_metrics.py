@@ -1,0 +1,46 @@
+import math
+
+import numpy as np
+
+from flowad.metrics import emd, roc_auc, spearman, tpr_at_rate
+from flowad.metrics.plots import plot_roc, plot_scores
+
+
+def test_auc_extremes_and_chance():
+    assert roc_auc(np.array([0.0, 1.0]), np.array([2.0, 3.0])) == 1.0
+    assert roc_auc(np.array([2.0, 3.0]), np.array([0.0, 1.0])) == 0.0
+    rng = np.random.default_rng(0)
+    assert abs(roc_auc(rng.normal(size=20000), rng.normal(size=20000)) - 0.5) < 0.02
+
+
+def test_tpr_at_rate_refuses_too_little_background():
+    result = tpr_at_rate(np.zeros(4000), np.ones(10))
+    assert math.isnan(result.tpr) and result.n_background == 4000
+    assert "needs >= 95367 background events" in result.reason
+
+
+def test_tpr_at_rate_matches_gaussian_tails():
+    rng = np.random.default_rng(1)
+    background = rng.normal(size=400_000)
+    signal = rng.normal(loc=3.0, size=200_000)
+    result = tpr_at_rate(background, signal, rate_khz=3.0)
+    assert abs(result.fpr - 3 / 28610) < 1e-9
+    from scipy.stats import norm
+
+    threshold = norm.isf(result.fpr)
+    assert abs(result.threshold - threshold) < 0.1  # ~42 background events above: a few % fluctuation
+    assert abs(result.tpr - norm.sf(result.threshold - 3.0)) < 0.005  # efficiency at the threshold it chose
+
+
+def test_agreement_metrics():
+    x = np.linspace(0, 1, 1000)
+    assert emd(x, x) == 0 and abs(emd(x, x + 2) - 2) < 1e-9
+    assert spearman(x, x**3) == 1.0 and spearman(x, -x) == -1.0
+    assert spearman(x, np.zeros_like(x)) == 0.0
+
+
+def test_plots_are_pngs(tmp_path):
+    rng = np.random.default_rng(2)
+    bg, sig = rng.normal(size=500), rng.normal(2, size=300)
+    for path in (plot_roc(bg, {"sig": sig}, tmp_path / "roc.png"), plot_scores({"bg": bg, "sig": sig}, tmp_path / "s.png")):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

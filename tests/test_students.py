@@ -1,0 +1,93 @@
+"""Students of each family: real training on small inputs, fixed-point inputs, save/load, the LGN export."""
+
+import json
+
+import numpy as np
+import pytest
+
+from flowad.configio import from_mapping
+from flowad.errors import ConfigError
+from flowad.student import StudentConfig, build_student, load_student
+from flowad.student.inputs import FixedPointInputs
+from flowad.student.lgn import GATE_NAMES, discrete_gates, relaxed_gates
+
+pytestmark = pytest.mark.slow
+
+
+def synthetic(n, seed):
+    """Calo-like counts whose target is a known monotonic function of the total activity."""
+    rng = np.random.default_rng(seed)
+    x = rng.poisson(rng.uniform(0.2, 4.0, (n, 1, 1)), (n, 18, 14)).astype(np.uint16)
+    target = np.floor(32 * np.log1p(x.reshape(n, -1).sum(1) / 10.0))
+    return x, target
+
+
+@pytest.mark.parametrize("family, extra", [
+    ("qkeras", {"widths": [16, 8], "bits": 8, "integer_bits": 3}),
+    ("hgq", {"widths": [16, 8], "bits": 8}),
+    ("lgn", {"widths": [256, 128], "bits": 4, "learning_rate": 0.02}),
+])
+def test_each_family_learns_and_round_trips(tmp_path, family, extra):
+    from scipy.stats import spearmanr
+
+    config = from_mapping(StudentConfig, {"family": family, "epochs": 25, "patience": 25, "batch_size": 64, **extra})
+    x, t = synthetic(1500, 0)
+    xv, tv = synthetic(300, 1)
+    student = build_student(config)
+    history = student.fit(x, t, xv, tv)
+    assert history and history[-1]["train_loss"] < history[0]["train_loss"]
+    prediction = student.predict(xv)
+    assert prediction.shape == (300,)
+    assert spearmanr(prediction, tv).statistic > 0.8
+    loaded = load_student(student.save(tmp_path / "student"))
+    np.testing.assert_allclose(loaded.predict(xv), prediction, rtol=1e-5)
+    summary = student.summary()
+    if family == "hgq":
+        assert summary["ebops"] > 0
+    if family == "lgn":
+        gates = json.loads((tmp_path / "student" / "gates.json").read_text())
+        assert [len(layer) for layer in gates["layers"]] == [256, 128]
+        assert len(gates["inputs"]) == 252 * 4 and summary["gates"] == 384
+
+
+def test_fixed_point_inputs_sit_on_the_grid():
+    rng = np.random.default_rng(0)
+    x = rng.exponential(40, (1000, 57)).astype(np.float32)
+    inputs = FixedPointInputs.fit(x, total_bits=16, integer_bits=5)
+    y = inputs.apply(x)
+    step = 2.0 ** -inputs.fractional_bits
+    assert np.all(np.abs(y / step - np.round(y / step)) == 0)
+    assert y.max() < 2**5 and np.quantile(np.abs(y), 0.999) <= 2**4 + step
+    assert np.all(inputs.apply(x * 1000) <= 2**5 - step)  # saturates, never wraps
+
+
+def test_discrete_gates_are_the_hard_limit_of_the_relaxation():
+    import torch
+
+    a = np.array([False, False, True, True])
+    b = np.array([False, True, False, True])
+    relaxed = relaxed_gates(torch.tensor(a, dtype=torch.float32), torch.tensor(b, dtype=torch.float32)).numpy()
+    for op, name in enumerate(GATE_NAMES):
+        hard = discrete_gates(np.full(4, op), a[None], b[None])[0]
+        np.testing.assert_array_equal(hard, relaxed[:, op] > 0.5, err_msg=name)
+
+
+@pytest.mark.parametrize("spec, key", [
+    ({"family": "bnn"}, "family"), ({"bits": 0}, "bits"), ({"bits": 33}, "bits"),
+    ({"widths": [0]}, "widths[0]"), ({"widths": []}, "widths"), ({"family": "qkeras", "bits": 4, "integer_bits": 4}, "integer_bits"),
+])
+def test_bad_student_configs(spec, key):
+    with pytest.raises(ConfigError) as info:
+        from_mapping(StudentConfig, spec)
+    assert info.value.key == key
+
+
+def test_building_a_qkeras_student_leaves_hgq_layers_alone():
+    """hgq2 0.2.0's qkeras module patches hgq's classes in place; HGQ students must still get EBOPs."""
+    x, t = synthetic(400, 2)
+    for family in ("qkeras", "hgq"):
+        config = from_mapping(StudentConfig, {"family": family, "widths": [8], "bits": 6, "integer_bits": 2, "epochs": 2})
+        student = build_student(config)
+        student.fit(x, t, x[:100], t[:100])
+    assert all(layer.enable_ebops for layer in student.model.layers[1:])
+    assert student.ebops > 0
