@@ -28,6 +28,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/data_generation.py
+	$(BIN)/flowad data generate --config configs/data/demo.yaml --out $(DATA) --no-progress
+	$(BIN)/python bench/models.py --data $(DATA)/demo
 
 mlflow-ui: $(STAMP)
 	mlflow/serve.sh

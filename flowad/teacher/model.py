@@ -10,7 +10,7 @@ import torch
 
 from flowad.atomic import atomic_path
 from flowad.configio import from_mapping, to_plain
-from flowad.errors import ConfigError, FlowadInputError
+from flowad.errors import FlowadInputError
 from flowad.teacher.config import TeacherConfig
 from flowad.teacher.kinds import TEACHER_KINDS
 from flowad.teacher.preprocessing import Preprocessor
@@ -55,7 +55,7 @@ class Teacher:
             if payload.get("format") != CHECKPOINT_FORMAT:
                 raise KeyError("format")
             config = from_mapping(TeacherConfig, payload["config"])
-        except (RuntimeError, KeyError, AttributeError, EOFError, ConfigError, Exception) as exc:
+        except Exception as exc:  # unpickling refused, truncated file, wrong keys, bad config: all "not ours"
             raise FlowadInputError(f"{path}: not a flowad teacher checkpoint ({exc.__class__.__name__})") from None
         pre = Preprocessor.from_state(payload["preprocessor"])
         module = TEACHER_KINDS[config.kind](config, pre.n_features)
