@@ -1,0 +1,7 @@
+"""Firmware: hls4ml conversion and bit-accurate emulation (resource estimators come next)."""
+
+from flowad.hardware.config import HardwareConfig
+from flowad.hardware.convert import ConversionError, convert
+from flowad.hardware.emulate import BitExactReport, emulate
+
+__all__ = ["BitExactReport", "ConversionError", "HardwareConfig", "convert", "emulate"]

@@ -1,0 +1,61 @@
+"""hls4ml conversion and bit-exact C simulation of real, small trained students (needs g++)."""
+
+import numpy as np
+import pytest
+
+from flowad.configio import from_mapping
+from flowad.errors import ConfigError
+from flowad.hardware import ConversionError, HardwareConfig, convert, emulate
+from flowad.student import StudentConfig, build_student
+from tests.test_students import synthetic
+
+pytestmark = pytest.mark.slow
+
+
+def trained(family):
+    config = from_mapping(StudentConfig, {"family": family, "widths": [8, 4], "bits": 6, "integer_bits": 2, "epochs": 3})
+    student = build_student(config)
+    x, t = synthetic(600, 3)
+    student.fit(x, t, x[:100], t[:100])
+    return student
+
+
+@pytest.mark.parametrize("family", ["qkeras", "hgq"])
+def test_keras_students_convert_and_match_bit_for_bit(tmp_path, family):
+    student = trained(family)
+    model = convert(student, HardwareConfig(), tmp_path / "hls")
+    assert (tmp_path / "hls" / "firmware").is_dir() and (tmp_path / "hls" / "build_prj.tcl").is_file()
+    held_out, _ = synthetic(300, 4)
+    firmware, report = emulate(student, model, held_out)
+    assert report.n_events == 300 and report.compile_seconds > 0
+    assert report.bit_exact, report
+    assert report.max_abs_diff == 0.0
+    # the firmware is the student: same scores in target units
+    np.testing.assert_allclose(student.normaliser.inverse(firmware), student.predict(held_out))
+
+
+def test_unconvertible_layer_is_named(tmp_path):
+    from flowad.student.keras_students import keras_module
+
+    keras = keras_module()
+    student = trained("hgq")
+    inp = keras.Input((252,))
+    x = keras.layers.Dense(4, name="dense_ok")(inp)
+    x = keras.layers.Lambda(lambda t: t * 2, name="doubler")(x)
+    student.model = keras.Model(inp, keras.layers.Dense(1, name="out")(x))
+    with pytest.raises(ConversionError, match=r"cannot convert layer 'doubler' \(Lambda\)"):
+        convert(student, HardwareConfig(), tmp_path / "hls")
+
+
+def test_lgn_students_are_refused_clearly(tmp_path):
+    student = build_student(from_mapping(StudentConfig, {"family": "lgn", "widths": [8], "bits": 2}))
+    with pytest.raises(ConversionError, match="lgn students are not Keras models"):
+        convert(student, HardwareConfig(), tmp_path)
+
+
+@pytest.mark.parametrize("spec, key", [({"strategy": "Fast"}, "strategy"), ({"reuse_factor": 0}, "reuse_factor"),
+                                       ({"clock_period_ns": 0}, "clock_period_ns"), ({"default_precision": "float"}, "default_precision")])
+def test_bad_hardware_configs(spec, key):
+    with pytest.raises(ConfigError) as info:
+        from_mapping(HardwareConfig, spec)
+    assert info.value.key == key
