@@ -59,3 +59,23 @@ def test_bad_hardware_configs(spec, key):
     with pytest.raises(ConfigError) as info:
         from_mapping(HardwareConfig, spec)
     assert info.value.key == key
+
+
+def test_estimators_report_what_they_can_and_say_why_not(tmp_path, monkeypatch):
+    from flowad.hardware import estimate
+
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no vendor tools here; make sure of it
+    hgq, qkeras = trained("hgq"), trained("qkeras")
+    config = HardwareConfig()
+    da = estimate(hgq, "da4ml", config, tmp_path / "hgq")
+    assert da.available and da.lut > 0 and da.ff > 0 and da.latency_cycles >= 1
+    assert da.latency_ns == da.latency_cycles * 6.25
+    assert (tmp_path / "hgq" / "da4ml" / "metadata.json").is_file()
+    eb = estimate(hgq, "ebops", config, tmp_path)
+    assert eb.available and eb.lut == hgq.ebops > 0
+    vendor = estimate(hgq, "vitis", config, tmp_path)
+    assert not vendor.available and "no vitis_hls or vivado_hls on PATH" in vendor.notes and vendor.lut is None
+    assert not estimate(qkeras, "ebops", config, tmp_path).available
+    lgn = build_student(from_mapping(StudentConfig, {"family": "lgn", "widths": [8], "bits": 2}))
+    assert not estimate(lgn, "da4ml", config, tmp_path).available
+

@@ -5,3 +5,7 @@ from flowad.hardware.convert import ConversionError, convert
 from flowad.hardware.emulate import BitExactReport, emulate
 
 __all__ = ["BitExactReport", "ConversionError", "HardwareConfig", "convert", "emulate"]
+
+from flowad.hardware.estimators import ESTIMATORS, HardwareReport, estimate  # noqa: E402
+
+__all__ += ["ESTIMATORS", "HardwareReport", "estimate"]

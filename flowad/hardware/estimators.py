@@ -1,0 +1,145 @@
+"""One ``estimate(...)`` interface over several FPGA resource/latency estimators, each saying what it is.
+
+- ``vitis``: real C synthesis (hls4ml build + ``hls4ml.report``) when ``vitis_hls`` or ``vivado_hls`` is on PATH;
+- ``da4ml``: da4ml's distributed-arithmetic cost model of the traced network (adders → LUT-equivalents),
+  pipelined by its RTL writer (register bits → FFs, stages → cycles);
+- ``ebops``: HGQ's effective bit operations, a LUT-equivalent proxy (≈ LUT + 55·DSP per the HGQ authors).
+
+An estimator that cannot run for a model or on this machine returns ``available=False`` with the reason:
+never a made-up number. (``rule4ml``, ``lgn`` and ``yosys`` are still to come.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from flowad.errors import FlowadInputError
+from flowad.hardware.config import HardwareConfig
+from flowad.student.base import Student
+
+VENDOR_HLS = ("vitis_hls", "vivado_hls")
+
+
+@dataclass(frozen=True)
+class HardwareReport:
+    """Resources and latency of one student by one estimator. Missing figures are None."""
+
+    estimator: str
+    available: bool
+    lut: float | None = None
+    ff: float | None = None
+    dsp: float | None = None
+    bram: float | None = None
+    latency_cycles: float | None = None
+    latency_ns: float | None = None
+    ii: float | None = None
+    seconds: float = 0.0
+    notes: str = ""
+
+
+Estimator = Callable[[Student, HardwareConfig, Path], HardwareReport]
+ESTIMATORS: dict[str, Estimator] = {}
+
+
+def register(name: str):
+    def add(fn: Estimator) -> Estimator:
+        ESTIMATORS[name] = fn
+        return fn
+    return add
+
+
+def estimate(student: Student, estimator: str, config: HardwareConfig, workdir: str | Path) -> HardwareReport:
+    """Run ``estimator`` on ``student``; ``workdir`` receives any project it writes."""
+    if estimator not in ESTIMATORS:
+        raise FlowadInputError(f"unknown estimator {estimator!r} (known: {', '.join(sorted(ESTIMATORS))})")
+    start = time.perf_counter()
+    report = ESTIMATORS[estimator](student, config, Path(workdir))
+    return replace(report, seconds=time.perf_counter() - start)
+
+
+def unavailable(name: str, reason: str) -> HardwareReport:
+    return HardwareReport(name, False, notes=reason)
+
+
+@register("ebops")
+def ebops_estimate(student: Student, config: HardwareConfig, workdir: Path) -> HardwareReport:
+    ebops = getattr(student, "ebops", None)
+    if student.family != "hgq" or not ebops:
+        return unavailable("ebops", f"EBOPs exist only for HGQ students (this is {student.family})")
+    return HardwareReport("ebops", True, lut=float(ebops), dsp=0.0,
+                          notes="EBOPs as LUT-equivalents (≈ LUT + 55·DSP); overstates LUTs when β is small")
+
+
+@register("da4ml")
+def da4ml_estimate(student: Student, config: HardwareConfig, workdir: Path) -> HardwareReport:
+    if getattr(student, "model", None) is None:
+        return unavailable("da4ml", f"da4ml traces Keras models; {student.family} students are not")
+    from da4ml.codegen import RTLModel
+    from da4ml.converter import trace_model
+    from da4ml.trace import HWConfig, comb_trace
+
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            inputs, outputs = trace_model(student.model, HWConfig(1, -1, -1), {"hard_dc": 2})
+            comb = comb_trace(inputs, outputs)
+            RTLModel(comb, "student", workdir / "da4ml", flavor="verilog", latency_cutoff=5,
+                     part_name=config.part, clock_period=config.clock_period_ns).write()
+    except Exception as exc:  # da4ml asserts on layers it does not know
+        return unavailable("da4ml", f"da4ml cannot trace this {student.family} model ({exc.__class__.__name__}: {str(exc)[:120]})")
+    meta = json.loads((workdir / "da4ml" / "metadata.json").read_text())
+    cycles = float(meta["latency"])
+    return HardwareReport("da4ml", True, lut=float(comb.cost), ff=float(meta["reg_bits"]), dsp=0.0, bram=0.0,
+                          latency_cycles=cycles, latency_ns=cycles * config.clock_period_ns, ii=1.0,
+                          notes=f"da4ml cost model (adders → LUT-eq.); Verilog in {workdir / 'da4ml'}")
+
+
+@register("vitis")
+def vitis_estimate(student: Student, config: HardwareConfig, workdir: Path) -> HardwareReport:
+    tool = next((t for t in VENDOR_HLS if shutil.which(t)), None)
+    if tool is None:
+        return unavailable("vitis", "no vitis_hls or vivado_hls on PATH: real C synthesis needs AMD's tools "
+                                    "(install Vitis HLS, or run on a machine that has it)")
+    if getattr(student, "model", None) is None:
+        return unavailable("vitis", f"{student.family} students are not hls4ml models")
+    import hls4ml
+
+    from flowad.hardware.convert import convert
+
+    backend = "Vitis" if tool == "vitis_hls" else "Vivado"
+    model = convert(student, replace(config, backend=backend), workdir / "hls")
+    with contextlib.redirect_stdout(io.StringIO()):
+        model.build(csim=False, synth=True, vsynth=False)
+        report = hls4ml.report.parse_vivado_report(str(workdir / "hls"))
+    return report_from_csynth(report, config, tool)
+
+
+def report_from_csynth(report: dict, config: HardwareConfig, tool: str) -> HardwareReport:
+    """A HardwareReport from ``hls4ml.report.parse_vivado_report``'s ``CSynthesisReport`` section.
+
+    Keys as hls4ml 1.3 writes them (its parser renames Vivado's ``DSP48E`` to ``DSP``). Untested here:
+    no genuine csynth report can be produced without the vendor tools.
+    """
+    synth = report.get("CSynthesisReport")
+    if not synth:
+        return unavailable("vitis", f"{tool} ran but wrote no C-synthesis report")
+
+    def number(key: str) -> float | None:
+        value = synth.get(key)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+
+    cycles = number("WorstLatency")
+    return HardwareReport("vitis", True, lut=number("LUT"), ff=number("FF"), dsp=number("DSP") or number("DSP48E"),
+                          bram=number("BRAM_18K"), latency_cycles=cycles,
+                          latency_ns=cycles * config.clock_period_ns if cycles is not None and not math.isnan(cycles) else None,
+                          ii=number("IntervalMax"), notes=f"{tool} C synthesis (pre place-and-route)")
