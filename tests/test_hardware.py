@@ -79,3 +79,37 @@ def test_estimators_report_what_they_can_and_say_why_not(tmp_path, monkeypatch):
     lgn = build_student(from_mapping(StudentConfig, {"family": "lgn", "widths": [8], "bits": 2}))
     assert not estimate(lgn, "da4ml", config, tmp_path).available
 
+
+
+def trained_lgn():
+    config = from_mapping(StudentConfig, {"family": "lgn", "widths": [64, 32], "bits": 3, "epochs": 3, "learning_rate": 0.02})
+    student = build_student(config)
+    x, t = synthetic(600, 5)
+    student.fit(x, t, x[:100], t[:100])
+    return student
+
+
+def test_lgn_estimate_writes_verilog(tmp_path):
+    from flowad.hardware import estimate
+
+    student = trained_lgn()
+    report = estimate(student, "lgn", HardwareConfig(), tmp_path)
+    assert report.available and report.latency_cycles == 3 and report.latency_ns == 18.75
+    assert report.lut >= student.summary()["logic_gates"] and report.ff >= 96
+    text = (tmp_path / "lgn" / "lgn_student.v").read_text()
+    assert "module lgn_student" in text and text.count("<=") == 96 + 1
+
+
+@pytest.mark.skipif(not __import__("shutil").which("iverilog"), reason="iverilog not installed (apt-get install iverilog)")
+def test_lgn_verilog_simulates_to_the_discrete_network():
+    from flowad.hardware.lgn_verilog import simulate
+
+    student = trained_lgn()
+    x, _ = synthetic(200, 6)
+    gates = student.gate_list()
+    thresholds = student.network.thresholds.numpy()
+    flat = x.reshape(len(x), -1).astype(np.float32)
+    in_bits = (flat[:, :, None] > thresholds[None]).reshape(len(x), -1)
+    counts = simulate(gates, in_bits)
+    expected = np.rint(student._discrete_fraction(flat) * len(gates["layers"][-1])).astype(int)
+    np.testing.assert_array_equal(counts, expected)

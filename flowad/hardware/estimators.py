@@ -6,7 +6,8 @@
 - ``ebops``: HGQ's effective bit operations, a LUT-equivalent proxy (≈ LUT + 55·DSP per the HGQ authors).
 
 An estimator that cannot run for a model or on this machine returns ``available=False`` with the reason:
-never a made-up number. (``rule4ml``, ``lgn`` and ``yosys`` are still to come.)
+never a made-up number. ``lgn``: gate counts of a logic-gate student (its Verilog is written too).
+(``rule4ml`` and ``yosys`` are still to come.)
 """
 
 from __future__ import annotations
@@ -99,6 +100,20 @@ def da4ml_estimate(student: Student, config: HardwareConfig, workdir: Path) -> H
     return HardwareReport("da4ml", True, lut=float(comb.cost), ff=float(meta["reg_bits"]), dsp=0.0, bram=0.0,
                           latency_cycles=cycles, latency_ns=cycles * config.clock_period_ns, ii=1.0,
                           notes=f"da4ml cost model (adders → LUT-eq.); Verilog in {workdir / 'da4ml'}")
+
+
+@register("lgn")
+def lgn_estimate(student: Student, config: HardwareConfig, workdir: Path) -> HardwareReport:
+    if student.family != "lgn":
+        return unavailable("lgn", f"the lgn estimator counts logic gates; {student.family} students have none")
+    from flowad.hardware.lgn_verilog import resources, write_verilog
+
+    gates = student.gate_list()
+    path = write_verilog(gates, workdir / "lgn" / "lgn_student.v")
+    r = resources(gates)
+    return HardwareReport("lgn", True, lut=r["lut"], ff=r["ff"], dsp=0.0, bram=0.0, latency_cycles=r["latency_cycles"],
+                          latency_ns=r["latency_cycles"] * config.clock_period_ns, ii=1.0,
+                          notes=f"upper bound: 1 LUT per non-trivial gate, no LUT6 packing, comparators excluded; Verilog {path}")
 
 
 @register("vitis")
