@@ -6,6 +6,7 @@ Every user error (bad config, missing or corrupted file) is one line on stderr a
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +16,8 @@ EXIT_USAGE = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # TensorFlow's C++ logging would otherwise print before our own messages; set before any import of it.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
@@ -53,6 +56,21 @@ def build_parser() -> argparse.ArgumentParser:
     distill = commands.add_parser("distill", help="distill a student from a teacher and print the metric table")
     distill.add_argument("--config", required=True, help="distillation YAML, e.g. configs/distill/hgq.yaml")
     distill.set_defaults(run=_distill)
+
+    hw = commands.add_parser("hw", help="firmware: resource estimates and export")
+    hw_commands = hw.add_subparsers(title="hw commands", metavar="COMMAND")
+    for name, helptext, runner in (("estimate", "estimate FPGA resources and latency of a student", _hw_estimate),
+                                   ("export", "write the student's firmware project and test vectors", _hw_export)):
+        sub = hw_commands.add_parser(name, help=helptext)
+        sub.add_argument("--model", required=True, help="a student directory written by 'flowad distill'")
+        if name == "estimate":
+            sub.add_argument("--estimator", default="da4ml", help="vitis, da4ml, ebops or lgn (default da4ml)")
+            sub.add_argument("--workdir", default=None, help="where projects are written (default: <model>/../hw)")
+        else:
+            sub.add_argument("--out", required=True, help="output directory")
+            sub.add_argument("--data", default=None, help="dataset for test vectors (default: the one it was distilled on)")
+            sub.add_argument("--events", type=int, default=1000, help="test-vector events (default 1000)")
+        sub.set_defaults(run=runner)
 
     info = data_commands.add_parser("info", help="summarise a dataset directory, shard or ADC2021 HDF5 file")
     info.add_argument("path")
@@ -114,6 +132,52 @@ def _distill(args: argparse.Namespace) -> int:
     print(f"student {config.student.family} {list(config.student.widths)} @ {config.student.bits} bits: {report.out / 'student'}")
     print("size: " + ", ".join(f"{k} {v:,.0f}" for k, v in report.summary.items()))
     print(distill_table(report.metrics, report.agreement))
+    return 0
+
+
+def _hw_estimate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from flowad.hardware import ESTIMATORS, HardwareConfig, estimate
+    from flowad.student import load_student
+
+    if args.estimator not in ESTIMATORS:
+        raise FlowadInputError(f"unknown estimator {args.estimator!r} (known: {', '.join(sorted(ESTIMATORS))})")
+    student = load_student(args.model)
+    workdir = Path(args.workdir) if args.workdir else Path(args.model).resolve().parent / "hw"
+    report = estimate(student, args.estimator, HardwareConfig(), workdir)
+    if not report.available:
+        print(f"{args.estimator}: unavailable: {report.notes}")
+        return 0
+    figures = {k: getattr(report, k) for k in ("lut", "ff", "dsp", "bram", "latency_cycles", "latency_ns", "ii")}
+    print(f"{args.estimator} ({report.seconds:.1f} s): " + ", ".join(f"{k} {v:,.2f}".rstrip("0").rstrip(".")
+                                                                    for k, v in figures.items() if v is not None))
+    print(f"  {report.notes}")
+    return 0
+
+
+def _hw_export(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from flowad.data import load
+    from flowad.hardware import HardwareConfig
+    from flowad.hardware.export import export
+    from flowad.student import load_student
+
+    student = load_student(args.model)
+    record_path = Path(args.model).resolve().parent / "metrics.json"
+    record = json.loads(record_path.read_text()) if record_path.is_file() else {}
+    data = args.data or record.get("data")
+    if not data:
+        raise FlowadInputError(f"{args.model}: no dataset recorded beside it; pass --data")
+    if args.events < 1:
+        raise FlowadInputError(f"--events must be >= 1, got {args.events}")
+    arrays = load(data, record.get("view", "calo"))
+    background = arrays[record.get("background", "zerobias")]
+    x = background.get("test", next(iter(background.values())))[: args.events]
+    summary = export(student, HardwareConfig(), args.out, x)
+    print(json.dumps(summary, indent=2, sort_keys=True))
     return 0
 
 

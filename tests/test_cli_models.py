@@ -48,3 +48,27 @@ def test_bad_teacher_configs_are_one_line(tmp_path):
     assert_one_line_error(run_cli("train", "teacher", "--config", str(path)), "no such dataset")
     path = write(tmp_path, f"data: {{path: {tmp_path}}}\n")
     assert_one_line_error(run_cli("train", "teacher", "--config", str(path)), "not a complete flowad dataset")
+
+
+@pytest.mark.slow
+def test_hw_estimate_and_export(micro_dataset, tmp_path):
+    data = f"data: {{path: {micro_dataset}, cache: {tmp_path / 'cache'}}}\n"
+    student = "student: {family: hgq, widths: [8], bits: 6, epochs: 3}\n"
+    assert run_cli("distill", "--config", str(write(tmp_path, data + TEACHER + "\n" + student + f"out: {tmp_path / 'd'}\n"))).returncode == 0
+    model = str(tmp_path / "d" / "student")
+    result = run_cli("hw", "estimate", "--model", model, "--estimator", "da4ml")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("da4ml (") and "latency_cycles" in result.stdout
+    vendor = run_cli("hw", "estimate", "--model", model, "--estimator", "vitis")
+    assert vendor.returncode == 0 and "unavailable" in vendor.stdout
+    result = run_cli("hw", "export", "--model", model, "--out", str(tmp_path / "fw"), "--events", "50")
+    assert result.returncode == 0, result.stderr
+    assert '"bit_exact_fraction": 1.0' in result.stdout
+    assert len((tmp_path / "fw" / "tb_input_features.dat").read_text().splitlines()) == 50
+    assert (tmp_path / "fw" / "hls" / "firmware").is_dir()
+    assert_one_line_error(run_cli("hw", "estimate", "--model", model, "--estimator", "magic"), "unknown estimator 'magic'")
+
+
+def test_hw_commands_refuse_what_is_not_a_student(tmp_path):
+    assert_one_line_error(run_cli("hw", "estimate", "--model", str(tmp_path)), "not a flowad student")
+    assert_one_line_error(run_cli("hw", "export", "--model", str(tmp_path), "--out", str(tmp_path / "o")), "not a flowad student")

@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
-import os
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from flowad.data.pythia_source import PYTHIA_MAX_SEED, PythiaSource, run_setting
 from flowad.data.storage import read_pools, write_events, write_pool
 from flowad.data.views import calo_view, objects_view, tower_grid
 from flowad.hashing import derive_seed
+from flowad.quiet import fds_to
 
 BATCH_EVENTS = 250
 """Events per ``nextBatch`` call; fixed, because random draws depend on it."""
@@ -166,18 +165,5 @@ def keep_freed_memory() -> bool:
 def _output_to(log_path: Path) -> Iterator[None]:
     """Send this process's stdout/stderr file descriptors (C++ included) to ``log_path`` for the block."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    with open(log_path, "w") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
+    with fds_to(log_path):
+        yield

@@ -192,7 +192,8 @@ def run_distillation(config: DistillConfig) -> DistillReport:
     out.mkdir(parents=True, exist_ok=True)
     student.save(out / "student")
     record = {"metrics": metrics, "agreement": agreement, "summary": student.summary(), "history": history,
-              "teacher": str(prepared.teacher_path)}
+              "teacher": str(prepared.teacher_path), "data": str(resolve_dataset(config.data)),
+              "view": config.teacher.view, "background": prepared.background}
     write_text_atomic(out / "metrics.json", json.dumps(record, indent=2, sort_keys=True, default=float) + "\n")
     plots = [
         plot_roc(student_scores[bg], {p: student_scores[p] for p in signals}, out / "roc_student.png",

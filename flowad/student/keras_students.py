@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
+from flowad.quiet import fds_to
 from flowad.student.base import Student, TargetNormaliser
 from flowad.student.config import StudentConfig
 from flowad.student.inputs import FixedPointInputs
@@ -25,6 +27,10 @@ def keras_module():
     """Keras on TensorFlow, imported on first use (the import costs seconds)."""
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "keras" not in sys.modules:
+        # TensorFlow's C++ prints banners at load time, before any log setting applies: keep them off stderr
+        with fds_to(os.devnull, fds=(2,)):
+            import keras
     import keras
 
     return keras
