@@ -32,3 +32,11 @@ def check(condition: bool, key: str, problem: str) -> None:
     """Raise :class:`ConfigError` for ``key`` unless ``condition`` holds."""
     if not condition:
         raise ConfigError(key, problem)
+
+
+def check_training(config) -> None:
+    """Range checks shared by every trainable config (fields ``epochs``, ``batch_size``, ``learning_rate``, ``patience``)."""
+    check(1 <= config.epochs <= 10_000, "epochs", f"must be in [1, 10000], got {config.epochs}")
+    check(1 <= config.batch_size <= 1_000_000, "batch_size", f"must be in [1, 1000000], got {config.batch_size}")
+    check(0 < config.learning_rate < 1, "learning_rate", f"must be in (0, 1), got {config.learning_rate}")
+    check(config.patience >= 1, "patience", f"must be >= 1, got {config.patience}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flowad.errors import check
+from flowad.errors import check, check_training
 
 MAX_BITS = 32
 
@@ -52,7 +52,4 @@ class StudentConfig:
         check(1 <= self.input_integer_bits < self.input_bits, "input_integer_bits",
               f"must be in [1, input_bits), got {self.input_integer_bits}")
         check(0 <= self.beta < 1, "beta", f"must be in [0, 1), got {self.beta}")
-        check(1 <= self.epochs <= 10_000, "epochs", f"must be in [1, 10000], got {self.epochs}")
-        check(self.batch_size >= 1, "batch_size", f"must be >= 1, got {self.batch_size}")
-        check(0 < self.learning_rate < 1, "learning_rate", f"must be in (0, 1), got {self.learning_rate}")
-        check(self.patience >= 1, "patience", f"must be >= 1, got {self.patience}")
+        check_training(self)

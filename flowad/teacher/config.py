@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flowad.errors import check
+from flowad.errors import check, check_training
 
 VIEWS = ("calo", "objects")
 FLOW_ARCHITECTURES = ("nsf", "realnvp", "maf")
@@ -52,9 +52,6 @@ class TeacherConfig:
         check(2 <= self.bins <= 64, "bins", f"must be in [2, 64], got {self.bins}")
         check(1 <= self.latent <= 1024, "latent", f"must be in [1, 1024], got {self.latent}")
         check(self.dequantize >= 0, "dequantize", f"must be >= 0, got {self.dequantize}")
-        check(1 <= self.epochs <= 10_000, "epochs", f"must be in [1, 10000], got {self.epochs}")
-        check(1 <= self.batch_size <= 1_000_000, "batch_size", f"must be >= 1, got {self.batch_size}")
-        check(0 < self.learning_rate < 1, "learning_rate", f"must be in (0, 1), got {self.learning_rate}")
-        check(self.patience >= 1, "patience", f"must be >= 1, got {self.patience}")
+        check_training(self)
         check(self.max_train_events >= 0, "max_train_events", f"must be >= 0, got {self.max_train_events}")
         check(self.device in ("auto", "cpu", "cuda"), "device", f"must be auto, cpu or cuda, got {self.device!r}")
