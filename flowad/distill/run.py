@@ -56,6 +56,7 @@ def dataset_identity(path: Path) -> str:
 class Prepared:
     """Arrays of the teacher's view, the teacher, and its scores for every process and split."""
 
+    dataset: Path
     arrays: dict[str, dict[str, np.ndarray]]
     background: str
     teacher: Teacher
@@ -86,7 +87,7 @@ def prepare(source: DataSource, teacher_config: TeacherConfig) -> Prepared:
     else:
         teacher = Teacher.load(teacher_path)
     scores = cached_scores(teacher, arrays, cache / "scores" / f"{key}.npz")
-    return Prepared(arrays, background, teacher, teacher_path, trained_now, scores)
+    return Prepared(dataset, arrays, background, teacher, teacher_path, trained_now, scores)
 
 
 def cached_scores(teacher: Teacher, arrays: dict[str, dict[str, np.ndarray]], path: Path) -> Scores:
@@ -192,7 +193,7 @@ def run_distillation(config: DistillConfig) -> DistillReport:
     out.mkdir(parents=True, exist_ok=True)
     student.save(out / "student")
     record = {"metrics": metrics, "agreement": agreement, "summary": student.summary(), "history": history,
-              "teacher": str(prepared.teacher_path), "data": str(resolve_dataset(config.data)),
+              "teacher": str(prepared.teacher_path), "data": str(prepared.dataset),
               "view": config.teacher.view, "background": prepared.background}
     write_text_atomic(out / "metrics.json", json.dumps(record, indent=2, sort_keys=True, default=float) + "\n")
     plots = [
