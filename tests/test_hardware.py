@@ -113,3 +113,16 @@ def test_lgn_verilog_simulates_to_the_discrete_network():
     counts = simulate(gates, in_bits)
     expected = np.rint(student._discrete_fraction(flat) * len(gates["layers"][-1])).astype(int)
     np.testing.assert_array_equal(counts, expected)
+
+
+@pytest.mark.skipif(not __import__("shutil").which("yosys"), reason="yosys not installed (apt-get install yosys)")
+def test_yosys_synthesises_da4ml_verilog_close_to_da4ml_estimate(tmp_path):
+    from flowad.hardware import estimate
+
+    student = trained("hgq")
+    da = estimate(student, "da4ml", HardwareConfig(), tmp_path / "da")
+    synth = estimate(student, "yosys", HardwareConfig(), tmp_path / "ys")
+    assert synth.available, synth.notes
+    assert synth.lut > 0 and synth.ff > 0 and synth.latency_cycles == da.latency_cycles
+    assert "-family xc7" in synth.notes  # CICADA's Virtex-7 part
+    assert 0.5 < synth.lut / da.lut < 2.0  # the cost model and real synthesis agree to a factor of two

@@ -7,7 +7,7 @@
 
 An estimator that cannot run for a model or on this machine returns ``available=False`` with the reason:
 never a made-up number. ``lgn``: gate counts of a logic-gate student (its Verilog is written too).
-(``rule4ml`` and ``yosys`` are still to come.)
+``yosys``: real open-source synthesis of da4ml's Verilog (the reference here). (``rule4ml`` is still to come.)
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import contextlib
 import io
 import json
 import math
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -114,6 +115,47 @@ def lgn_estimate(student: Student, config: HardwareConfig, workdir: Path) -> Har
     return HardwareReport("lgn", True, lut=r["lut"], ff=r["ff"], dsp=0.0, bram=0.0, latency_cycles=r["latency_cycles"],
                           latency_ns=r["latency_cycles"] * config.clock_period_ns, ii=1.0,
                           notes=f"upper bound: 1 LUT per non-trivial gate, no LUT6 packing, comparators excluded; Verilog {path}")
+
+
+@register("yosys")
+def yosys_estimate(student: Student, config: HardwareConfig, workdir: Path) -> HardwareReport:
+    """Real logic synthesis (yosys ``synth_xilinx``) of da4ml's pipelined Verilog: LUT/FF/CARRY/DSP cell counts."""
+    if shutil.which("yosys") is None:
+        return unavailable("yosys", "yosys not on PATH (Debian: apt-get install yosys)")
+    da = da4ml_estimate(student, config, workdir)
+    if not da.available:
+        return unavailable("yosys", f"needs da4ml's Verilog, which failed: {da.notes}")
+    import subprocess
+
+    src = workdir / "da4ml" / "src"
+    # lookup_table.v's $readmemh placeholder breaks parsing and is unused by dense networks
+    files = sorted(src.glob("*.v")) + sorted(p for p in (src / "static").glob("*.v") if p.name != "lookup_table.v")
+    stat = workdir / "yosys_stat.txt"
+    script = (f"read_verilog {' '.join(map(str, files))}; synth_xilinx -family {yosys_family(config.part)} -flatten -top student; "
+              f"tee -o {stat} stat")
+    run = subprocess.run(["yosys", "-q", "-p", script], capture_output=True, text=True)
+    if run.returncode != 0 or not stat.is_file():
+        return unavailable("yosys", f"yosys failed: {(run.stderr or run.stdout).strip().splitlines()[-1:]}")
+    cells = yosys_cells(stat.read_text())
+    lut = sum(n for cell, n in cells.items() if re.fullmatch(r"LUT[1-6]", cell))
+    ff = sum(n for cell, n in cells.items() if re.fullmatch(r"FD[A-Z]*", cell))
+    dsp = sum(n for cell, n in cells.items() if cell.startswith("DSP"))
+    carry = sum(n for cell, n in cells.items() if cell.startswith("CARRY"))
+    return HardwareReport("yosys", True, lut=float(lut), ff=float(ff), dsp=float(dsp), bram=0.0,
+                          latency_cycles=da.latency_cycles, latency_ns=da.latency_ns, ii=1.0,
+                          notes=f"yosys synth_xilinx -family {yosys_family(config.part)} of da4ml's Verilog; {carry} CARRY cells")
+
+
+def yosys_family(part: str) -> str:
+    """yosys ``synth_xilinx`` family of a Xilinx part: 7-series, UltraScale or UltraScale+."""
+    if part.startswith("xc7"):
+        return "xc7"
+    return "xcup" if re.match(r"xc(vu|ku|zu)\d+p", part) or re.match(r"xc(zu|vu)", part) else "xcu"
+
+
+def yosys_cells(stat_text: str) -> dict[str, int]:
+    """Cell counts from yosys ``stat`` output (the top module's table)."""
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+([A-Z][A-Z0-9_]*)\s+(\d+)\s*$", stat_text, re.M)}
 
 
 @register("vitis")
