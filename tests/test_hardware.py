@@ -80,6 +80,35 @@ def test_estimators_report_what_they_can_and_say_why_not(tmp_path, monkeypatch):
     assert not estimate(lgn, "da4ml", config, tmp_path).available
 
 
+def test_qkeras_students_reach_da4ml_through_hls4ml_distributed_arithmetic(tmp_path):
+    from flowad.hardware import estimate
+
+    report = estimate(trained("qkeras"), "da4ml", HardwareConfig(), tmp_path)
+    assert report.available, report.notes
+    assert report.lut > 0 and report.ff is None and report.latency_cycles >= 1
+    assert "distributed_arithmetic" in report.notes
+    assert (tmp_path / "hls_da" / "firmware").is_dir()
+
+
+def test_rule4ml_says_when_absent_and_when_the_part_is_not_its_board(tmp_path, monkeypatch):
+    import importlib.util
+
+    from flowad.hardware import estimate
+    from flowad.hardware.estimators import surrogate
+
+    assert surrogate.board_for("xcu250-figd2104-2L-e") == ("alveo-u250", "")
+    board, note = surrogate.board_for(HardwareConfig().part)
+    assert board == "alveo-u200" and "outside rule4ml's 4 boards" in note
+    student = trained("qkeras")
+    if importlib.util.find_spec("rule4ml") is not None:
+        report = estimate(student, "rule4ml", HardwareConfig(), tmp_path)
+        assert report.available, report.notes
+        assert report.lut > 0 and report.latency_cycles > 0 and "outside rule4ml's 4 boards" in report.notes
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    absent = estimate(student, "rule4ml", HardwareConfig(), tmp_path)
+    assert not absent.available and "pip install 'flowad[rule4ml]'" in absent.notes
+
+
 
 def trained_lgn():
     config = from_mapping(StudentConfig, {"family": "lgn", "widths": [64, 32], "bits": 3, "epochs": 3, "learning_rate": 0.02})
@@ -126,3 +155,14 @@ def test_yosys_synthesises_da4ml_verilog_close_to_da4ml_estimate(tmp_path):
     assert synth.lut > 0 and synth.ff > 0 and synth.latency_cycles == da.latency_cycles
     assert "-family xc7" in synth.notes  # CICADA's Virtex-7 part
     assert 0.5 < synth.lut / da.lut < 2.0  # the cost model and real synthesis agree to a factor of two
+
+
+@pytest.mark.skipif(not __import__("shutil").which("yosys"), reason="yosys not installed (apt-get install yosys)")
+def test_yosys_synthesises_logic_gate_students(tmp_path):
+    from flowad.hardware import estimate
+
+    student = trained_lgn()
+    synth = estimate(student, "yosys", HardwareConfig(), tmp_path)
+    assert synth.available, synth.notes
+    assert synth.latency_cycles == 3 and synth.lut > 0 and synth.ff > 0
+    assert "gate list" in synth.notes

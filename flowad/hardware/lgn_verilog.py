@@ -115,8 +115,10 @@ endmodule
 
 
 def resources(gates: dict) -> dict[str, float]:
-    """Upper-bound resources: one LUT per non-trivial two-input gate (no LUT6 packing), a popcount of
-    ``n`` bits as ≈ ``n`` LUTs (compressor tree), one FF per gate output and per count bit."""
+    """Closed-form resources: one LUT per non-trivial two-input gate (no LUT6 packing), a popcount of
+    ``n`` bits as ≈ ``n`` LUTs (compressor tree), one FF per gate output and per count bit.
+
+    Not a bound: yosys packs gates into LUT6s but its popcount adders can cost more than ``n`` LUTs."""
     ops = [g[0] for layer in gates["layers"] for g in layer]
     n_out = len(gates["layers"][-1])
     logic = sum(op not in TRIVIAL for op in ops)
