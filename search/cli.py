@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     distill.add_argument("--config", required=True, help="distillation YAML, e.g. configs/distill/hgq.yaml")
     distill.set_defaults(run=_distill)
 
+    from search.cli_search import add_search_commands
+
+    add_search_commands(commands)
+
     hw = commands.add_parser("hw", help="firmware: resource estimates and export")
     hw_commands = hw.add_subparsers(title="hw commands", metavar="COMMAND")
     for name, helptext, runner in (("estimate", "estimate FPGA resources and latency of a student", _hw_estimate),

@@ -3,16 +3,22 @@
 Caches live under the data source's ``cache`` directory:
 - ``teachers/<key>.pt``: a teacher per distinct (dataset, background, teacher config), trained once;
 - ``scores/<key>.npz``: that teacher's score of every process and split.
+
+Both are guarded by a lock file beside the checkpoint, so concurrent runs (search trials, possibly on
+several machines sharing the cache directory) train each distinct teacher exactly once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 
 from flowad.atomic import atomic_path, write_text_atomic
 from flowad.data import generate, load, load_config
@@ -63,6 +69,8 @@ class Prepared:
     teacher_path: Path
     teacher_trained_now: bool
     scores: Scores
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time of each step: ``data`` (generate/load), ``teacher`` (train or load, scores)."""
 
     @property
     def signals(self) -> list[str]:
@@ -70,24 +78,30 @@ class Prepared:
 
 
 def prepare(source: DataSource, teacher_config: TeacherConfig) -> Prepared:
+    start = time.perf_counter()
     dataset = resolve_dataset(source)
     arrays = load(dataset, teacher_config.view)
     background = source.background
     if background not in arrays or not {"train", "val", "test"} <= set(arrays[background]):
         raise FlowadInputError(f"{dataset}: background {background!r} needs train, val and test splits "
                                f"(has processes: {', '.join(sorted(arrays))})")
+    loaded = time.perf_counter()
     key = content_hash({"dataset": dataset_identity(dataset), "background": background, "teacher": teacher_config}, 16)
     cache = Path(source.cache)
     teacher_path = cache / "teachers" / f"{key}.pt"
-    trained_now = not teacher_path.is_file()
-    if trained_now:
-        bg = arrays[background]
-        teacher = train_teacher(teacher_config, bg["train"], bg["val"])
-        teacher.save(teacher_path)
-    else:
-        teacher = Teacher.load(teacher_path)
-    scores = cached_scores(teacher, arrays, cache / "scores" / f"{key}.npz")
-    return Prepared(dataset, arrays, background, teacher, teacher_path, trained_now, scores)
+    teacher_path.parent.mkdir(parents=True, exist_ok=True)
+    # one trainer per teacher key, however many processes ask at once; the others wait and load its checkpoint
+    with FileLock(str(teacher_path) + ".lock"):
+        trained_now = not teacher_path.is_file()
+        if trained_now:
+            bg = arrays[background]
+            teacher = train_teacher(teacher_config, bg["train"], bg["val"])
+            teacher.save(teacher_path)
+        else:
+            teacher = Teacher.load(teacher_path)
+        scores = cached_scores(teacher, arrays, cache / "scores" / f"{key}.npz")
+    seconds = {"data": loaded - start, "teacher": time.perf_counter() - loaded}
+    return Prepared(dataset, arrays, background, teacher, teacher_path, trained_now, scores, seconds)
 
 
 def cached_scores(teacher: Teacher, arrays: dict[str, dict[str, np.ndarray]], path: Path) -> Scores:
@@ -161,8 +175,11 @@ class DistillReport:
     plots: list[Path] = field(default_factory=list)
 
 
-def run_distillation(config: DistillConfig) -> DistillReport:
-    prepared = prepare(config.data, config.teacher)
+def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
+                     on_epoch: Callable[[dict], None] | None = None) -> DistillReport:
+    """Distil ``config.teacher`` into ``config.student``; ``prepared`` (from :func:`prepare`) skips that step,
+    ``on_epoch`` is handed to the student's ``fit``."""
+    prepared = prepared or prepare(config.data, config.teacher)
     bg_x, bg_s = prepared.arrays[prepared.background], prepared.scores[prepared.background]
     target = TargetTransform.fit(config.target, bg_s["train"])
     x_train, s_train = with_augmented(bg_x["train"], bg_s["train"], prepared.teacher, config, "train")
@@ -170,7 +187,7 @@ def run_distillation(config: DistillConfig) -> DistillReport:
     t_train, t_val = target(s_train), target(s_val)
     student = build_student(config.student)
     history = student.fit(x_train, t_train, x_val, t_val,
-                          weights=sample_weights(config.outlier_exposure, t_train), loss=config.loss)
+                          weights=sample_weights(config.outlier_exposure, t_train), loss=config.loss, on_epoch=on_epoch)
 
     test = {p: prepared.arrays[p]["test"] for p in prepared.arrays if "test" in prepared.arrays[p]}
     student_scores = {p: student.predict(x) for p, x in test.items()}

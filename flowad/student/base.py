@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,8 +31,13 @@ class Student(ABC):
 
     @abstractmethod
     def fit(self, x: np.ndarray, target: np.ndarray, x_val: np.ndarray, target_val: np.ndarray,
-            weights: np.ndarray | None = None, loss: str = "mae") -> list[dict]:
-        """Train on raw view arrays ``x`` (N, ...) to regress ``target`` (N,); early stopping on the validation pair."""
+            weights: np.ndarray | None = None, loss: str = "mae",
+            on_epoch: Callable[[dict], None] | None = None) -> list[dict]:
+        """Train on raw view arrays ``x`` (N, ...) to regress ``target`` (N,); early stopping on the validation pair.
+
+        ``on_epoch`` is called after every epoch with ``{"epoch", "train_loss", "val_loss"}`` (losses on the
+        family's normalised target), e.g. to report progress to a scheduler; it may raise to stop training.
+        """
 
     @abstractmethod
     def predict(self, x: np.ndarray) -> np.ndarray:

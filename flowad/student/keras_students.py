@@ -54,7 +54,7 @@ class KerasStudent(Student):
         """The layer constructors this family's models are built and loaded with."""
         raise NotImplementedError
 
-    def fit(self, x, target, x_val, target_val, weights=None, loss="mae"):
+    def fit(self, x, target, x_val, target_val, weights=None, loss="mae", on_epoch=None):
         keras = keras_module()
         keras.utils.set_random_seed(self.config.seed)
         self.inputs = FixedPointInputs.fit(x, self.config.input_bits, self.config.input_integer_bits)
@@ -64,11 +64,14 @@ class KerasStudent(Student):
             self.model = self.build(xi.shape[1])
         losses = {"mae": keras.losses.MeanAbsoluteError(), "mse": keras.losses.MeanSquaredError(), "huber": keras.losses.Huber()}
         self.model.compile(optimizer=keras.optimizers.Adam(self.config.learning_rate), loss=losses[loss])
-        stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=self.config.patience, restore_best_weights=True)
+        callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=self.config.patience, restore_best_weights=True)]
+        if on_epoch is not None:
+            callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch(
+                {"epoch": epoch, "train_loss": float(logs["loss"]), "val_loss": float(logs["val_loss"])})))
         history = self.model.fit(
             xi, self.normaliser.forward(target), sample_weight=weights,
             validation_data=(xv, self.normaliser.forward(target_val)),
-            epochs=self.config.epochs, batch_size=self.config.batch_size, callbacks=[stop], verbose=0, shuffle=True,
+            epochs=self.config.epochs, batch_size=self.config.batch_size, callbacks=callbacks, verbose=0, shuffle=True,
         ).history
         self._after_fit(xi)
         return [{"epoch": i, "train_loss": float(a), "val_loss": float(b)} for i, (a, b) in enumerate(zip(history["loss"], history["val_loss"]))]

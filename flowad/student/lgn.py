@@ -96,7 +96,7 @@ class LGNStudent(Student):
         self.network: LogicGateNetwork | None = None
         self.normaliser: TargetNormaliser | None = None
 
-    def fit(self, x, target, x_val, target_val, weights=None, loss="mae"):
+    def fit(self, x, target, x_val, target_val, weights=None, loss="mae", on_epoch=None):
         torch.manual_seed(self.config.seed)
         rng = np.random.default_rng(self.config.seed)
         flat, flat_val = _flat(x), _flat(x_val)
@@ -127,6 +127,8 @@ class LGNStudent(Student):
             # early stopping on the *discrete* network: what the hardware will compute
             val = float(per_event(torch.from_numpy(self._discrete_fraction(flat_val)), y_val).mean())
             history.append({"epoch": epoch, "train_loss": total / len(xt), "val_loss": val})
+            if on_epoch is not None:
+                on_epoch(history[-1])
             if val < best - 1e-7:
                 best, stale = val, 0
                 best_state = {k: v.clone() for k, v in self.network.state_dict().items()}

@@ -1,0 +1,101 @@
+"""``flowad search run | pareto | select``: the search platform's commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from flowad.errors import FlowadInputError
+
+DEFAULT_URI = "sqlite:///mlflow/mlflow.db"
+
+
+def add_search_commands(commands) -> None:
+    search = commands.add_parser("search", help="multi-objective searches: run, Pareto fronts, select a deployable model")
+    sub = search.add_subparsers(title="search commands", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run (or --resume) a Ray Tune + Optuna search logged to MLflow")
+    run.add_argument("config", help="search YAML, e.g. configs/search/quickstart.yaml")
+    run.add_argument("--address", default=None, help="join the Ray cluster at host:port instead of starting a local one")
+    run.add_argument("--resume", action="store_true", help="finish an interrupted search of the same name")
+    run.add_argument("--cpus", type=int, default=None, help="CPUs of the local Ray node (default: all)")
+    run.set_defaults(run=_run)
+
+    pareto = sub.add_parser("pareto", help="print a search's Pareto front and write its table and plots")
+    pareto.add_argument("--experiment", required=True, help="MLflow experiment name")
+    pareto.add_argument("--search", default=None, help="search name (default: the newest in the experiment)")
+    pareto.add_argument("--tracking-uri", default=DEFAULT_URI)
+    pareto.add_argument("--out", default=None, help="directory for pareto.csv/.parquet and plots (default: out/pareto/<search>)")
+    pareto.set_defaults(run=_pareto)
+
+    select = sub.add_parser("select", help="pick the best front member under budgets, verify it, register it `deployable`, export it")
+    select.add_argument("--experiment", required=True)
+    select.add_argument("--search", default=None)
+    select.add_argument("--tracking-uri", default=DEFAULT_URI)
+    select.add_argument("--max-lut", type=float, default=None)
+    select.add_argument("--max-dsp", type=float, default=None)
+    select.add_argument("--max-latency-ns", type=float, default=None)
+    select.add_argument("--objective", default="auc")
+    select.add_argument("--model-name", default=None, help="registered model name (default: flowad-<search>)")
+    select.add_argument("--events", type=int, default=500, help="held-out events for the bit-exact check and test vectors")
+    select.add_argument("--out", default="out/deploy", help="where the HLS project and test vectors go")
+    select.set_defaults(run=_select)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from search.config import load_search_config
+    from search.driver import run_search
+    from search.ray_session import stop_ray
+
+    config = load_search_config(args.config)
+    if args.cpus is not None and args.cpus < 1:
+        raise FlowadInputError(f"--cpus must be ≥ 1, got {args.cpus}")
+    try:
+        outcome = run_search(config, Path(args.config).read_text(), resume=args.resume, address=args.address,
+                             num_cpus=args.cpus, progress=lambda line: print(line, flush=True))
+    finally:
+        stop_ray()
+    run = outcome.search_run
+    print(f"\n{outcome.n_completed} trials completed, {outcome.n_pruned} stopped early, {outcome.n_failed} failed "
+          f"in {outcome.seconds / 60:.1f} min; Pareto front: {outcome.front_size} models, hypervolume {outcome.hypervolume:.6g}")
+    print(f"front:   flowad search pareto --experiment {config.tracking.experiment} --search {config.name} --tracking-uri {config.tracking.uri}")
+    print(f"browse:  make mlflow-ui, then http://127.0.0.1:5000/#/experiments/{run.experiment_id}/runs/{run.parent_run_id}")
+    return 0
+
+
+def _pareto(args: argparse.Namespace) -> int:
+    from search import tracking
+    from search.front import summarise, trials_table, write_front
+    from search.report import front_table
+
+    parent, children = tracking.child_runs(args.tracking_uri, args.experiment, args.search)
+    objectives = [o.strip().split(" ", 1) for o in parent.data.params.get("objectives", "max auc").split(",")]
+    metrics, directions = [m for _, m in objectives], [d for d, _ in objectives]
+    table = trials_table(children)
+    summary = summarise(table, metrics, directions, [None] * len(metrics))
+    tagged = {run.info.run_id for run in children if run.data.tags.get("pareto") == "true"}
+    if tagged:  # the front the search computed (with its constraints); recomputed only when untagged
+        front = summary.table[summary.table["run_id"].isin(tagged)].sort_values(metrics[0], ascending=directions[0] == "min")
+        summary = type(summary)(summary.table.assign(pareto=summary.table["run_id"].isin(tagged)), front,
+                                summary.reference, summary.hypervolume, summary.completed, summary.failed, summary.pruned)
+    name = parent.data.tags.get(tracking.SEARCH, "search")
+    out = Path(args.out or f"out/pareto/{name}")
+    paths = write_front(summary, metrics, out, title=name)
+    print(front_table(summary.front, metrics))
+    print(f"\n{summary.completed} finished trials, {summary.front_size} on the front; written: "
+          + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def _select(args: argparse.Namespace) -> int:
+    from search.select import select
+
+    budgets = {"max_lut": args.max_lut, "max_dsp": args.max_dsp, "max_latency_ns": args.max_latency_ns}
+    chosen = select(args.tracking_uri, args.experiment, budgets, args.out, objective=args.objective,
+                    search=args.search, model_name=args.model_name, events=args.events)
+    figures = ", ".join(f"{k} {v:.3f}" if k == "auc" else f"{k} {v:,.1f}".removesuffix(".0") for k, v in chosen.metrics.items())
+    print(f"selected trial {chosen.trial_id} (run {chosen.run_id}): {figures}")
+    print(f"bit-exact: {chosen.export.get('bit_exact_fraction', 'n/a')} of {chosen.export.get('events')} events")
+    print(f"registered: {chosen.model_name} version {chosen.version}, alias 'deployable'")
+    print(f"exported:   {args.out}")
+    return 0

@@ -1,0 +1,247 @@
+"""The search config: what to search over, what to optimise, where to run and where to log.
+
+Loaded from YAML by :func:`load_search_config`; every error names the key and the file. The space's
+parameters are dotted paths into a trial's teacher / student configs (``student.bits``); each is checked
+at load time by building those configs at the parameter's extremes, so a search never starts with a
+trial that cannot be built.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flowad.configio import from_mapping, load_yaml, to_plain
+from flowad.distill.config import DataSource
+from flowad.errors import ConfigError, FlowadInputError, check
+from flowad.hardware.config import HardwareConfig
+from flowad.hardware.estimators import ESTIMATORS
+from flowad.student.config import StudentConfig
+from flowad.teacher.config import TeacherConfig
+
+SAMPLERS = ("nsga2", "tpe", "random", "gp")
+METRICS = {"auc": "max", "auc_retained": "max", "lut": "min", "ff": "min", "dsp": "min", "bram": "min",
+           "latency_ns": "min", "latency_cycles": "min", "ii": "min", "emd": "min", "spearman": "max"}
+"""Trial metrics an objective or constraint may name, with their natural direction; also ``auc/<signal>``."""
+SPACE_KEYS = ("teacher.kind", "teacher.architecture", "teacher.depth", "teacher.hidden", "student.family",
+              "student.widths", "student.bits", "student.integer_bits", "student.beta")
+
+
+def known_metric(name: str) -> bool:
+    return name in METRICS or re.fullmatch(r"auc/[A-Za-z0-9_]+", name) is not None
+
+
+@dataclass(frozen=True)
+class Objective:
+    metric: str
+    mode: str = ""
+    """``max`` or ``min``; empty takes the metric's natural direction."""
+    reference: float | None = None
+    """Hypervolume reference point for this objective (worst value that still counts); default: AUC 0.5,
+    cost objectives 1.1 × the worst value seen."""
+
+    def __post_init__(self) -> None:
+        check(known_metric(self.metric), "metric", f"unknown metric {self.metric!r} (known: {', '.join(METRICS)}, auc/<signal>)")
+        check(self.mode in ("", "max", "min"), "mode", f"must be max or min, got {self.mode!r}")
+        if not self.mode:
+            object.__setattr__(self, "mode", METRICS.get(self.metric, "max"))
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A budget a trial must meet to count for the front, e.g. ``latency_ns <= 200``."""
+
+    metric: str
+    max: float | None = None
+    min: float | None = None
+
+    def __post_init__(self) -> None:
+        check(known_metric(self.metric), "metric", f"unknown metric {self.metric!r}")
+        check(self.max is not None or self.min is not None, "max", "a constraint needs max or min")
+
+    def holds(self, value: float | None) -> bool:
+        if value is None or value != value:
+            return False
+        return (self.max is None or value <= self.max) and (self.min is None or value >= self.min)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One searched parameter: ``choices`` (categorical), or a ``low``–``high`` range (``integer``, ``log``).
+
+    ``student.widths`` choices are strings of hidden sizes, ``"32-16"``.
+    """
+
+    choices: tuple[Any, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        if self.choices is not None:
+            check(len(self.choices) >= 1, "choices", "needs at least one value")
+            check(self.low is None and self.high is None, "choices", "give choices or low/high, not both")
+        else:
+            check(self.low is not None and self.high is not None, "low", "give choices, or both low and high")
+            check(self.low <= self.high, "high", f"must be ≥ low ({self.low}), got {self.high}")
+            check(not self.log or self.low > 0, "low", "a log range needs low > 0")
+
+    def extremes(self) -> list[Any]:
+        if self.choices is not None:
+            return list(self.choices)
+        cast = int if self.integer else float
+        return [cast(self.low), cast(self.high)]
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpus: float = 1.0
+    """CPU cores per trial."""
+    gpus: float = 0.0
+    """GPUs per trial (fractions share one); honoured when the Ray cluster has them."""
+
+    def __post_init__(self) -> None:
+        check(0 < self.cpus <= 256, "cpus", f"must be in (0, 256], got {self.cpus}")
+        check(0 <= self.gpus <= 16, "gpus", f"must be in [0, 16], got {self.gpus}")
+
+
+@dataclass(frozen=True)
+class Pruning:
+    """Stop a trial at a rung epoch if enough trials of its family were better there on both validation
+    loss and static cost (weights × bits, or gates): see :mod:`search.pruning`."""
+
+    enabled: bool = True
+    rungs: tuple[int, ...] = (3, 6)
+    """Epochs (1-based) at which trials are compared."""
+    dominated_by: int = 2
+    """How many dominating trials stop one."""
+
+    def __post_init__(self) -> None:
+        check(all(r >= 1 for r in self.rungs), "rungs", "epochs start at 1")
+        check(self.dominated_by >= 1, "dominated_by", f"must be ≥ 1, got {self.dominated_by}")
+
+
+@dataclass(frozen=True)
+class RayConfig:
+    address: str | None = None
+    """An existing cluster (``host:port`` or ``ray://host:port``); none starts a local Ray on 127.0.0.1."""
+    storage_path: str = "out/search"
+    """Where Ray Tune keeps experiment state (local dir, or a URI such as ``s3://…`` for clusters)."""
+    max_failures: int = 2
+    """Retries of a trial whose worker died (not of trials that fail on their own input)."""
+
+
+@dataclass(frozen=True)
+class TrackingConfig:
+    uri: str = "sqlite:///mlflow/mlflow.db"
+    experiment: str = "flowad"
+    artifacts: str = "mlflow/artifacts"
+    """Artifact root for experiments this search creates (local dir or URI)."""
+
+    def __post_init__(self) -> None:
+        check(re.match(r"^(sqlite:///.+|https?://.+|postgresql(\+\w+)?://.+|mysql(\+\w+)?://.+|databricks.*)$", self.uri) is not None,
+              "uri", f"not a tracking URI MLflow can write runs to: {self.uri!r} "
+                     "(sqlite:///path.db, http(s)://server, postgresql://…, mysql://…)")
+        check(bool(self.experiment.strip()), "experiment", "must not be empty")
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    name: str
+    data: DataSource
+    objectives: tuple[Objective, ...]
+    space: dict[str, Parameter]
+    teacher: dict[str, Any] = field(default_factory=dict)
+    """Base teacher config (a TeacherConfig mapping); space parameters override it per trial."""
+    student: dict[str, Any] = field(default_factory=dict)
+    """Base student config (a StudentConfig mapping)."""
+    distill: dict[str, Any] = field(default_factory=dict)
+    """The rest of a DistillConfig: target, loss, outlier_exposure, augment, rate_khz."""
+    constraints: tuple[Constraint, ...] = ()
+    sampler: str = "nsga2"
+    trials: int = 12
+    concurrency: int = 2
+    resources: Resources = field(default_factory=Resources)
+    hardware: HardwareConfig = field(default_factory=HardwareConfig)
+    estimators: dict[str, str] = field(default_factory=lambda: {"qkeras": "da4ml", "hgq": "da4ml", "lgn": "lgn"})
+    """Estimator per student family, run in every trial."""
+    pruning: Pruning = field(default_factory=Pruning)
+    csim: bool = False
+    """Compile every trial's HLS project and check bit-exactness (seconds to a minute each); off, it is run
+    for the model ``flowad search select`` picks."""
+    population: int | None = None
+    """NSGA-II population per generation; default max(4, min(50, trials // 3)) so small searches evolve."""
+    seed: int = 0
+    ray: RayConfig = field(default_factory=RayConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+
+    def __post_init__(self) -> None:
+        check(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}", self.name) is not None, "name",
+              f"letters, digits, _ . - only, got {self.name!r}")
+        check(len(self.objectives) >= 1, "objectives", "at least one objective is needed")
+        check(len({o.metric for o in self.objectives}) == len(self.objectives), "objectives", "an objective is repeated")
+        check(len(self.space) >= 1, "space", "the search space is empty: give at least one parameter")
+        for key in self.space:
+            check(key in SPACE_KEYS, f"space.{key}", f"not a searchable parameter (known: {', '.join(SPACE_KEYS)})")
+        check(self.sampler in SAMPLERS, "sampler", f"must be one of {', '.join(SAMPLERS)}, got {self.sampler!r}")
+        check(1 <= self.trials <= 100_000, "trials", f"must be in [1, 100000], got {self.trials}")
+        check(1 <= self.concurrency <= 1024, "concurrency", f"must be in [1, 1024], got {self.concurrency}")
+        check(self.population is None or self.population >= 2, "population", f"must be ≥ 2, got {self.population}")
+        for family, name in self.estimators.items():
+            check(name in ESTIMATORS, f"estimators.{family}", f"unknown estimator {name!r} (known: {', '.join(sorted(ESTIMATORS))})")
+        self._check_space()
+
+    @property
+    def directions(self) -> list[str]:
+        return [o.mode for o in self.objectives]
+
+    @property
+    def metric_names(self) -> list[str]:
+        return [o.metric for o in self.objectives]
+
+    def _check_space(self) -> None:
+        """Build the teacher and student configs at every extreme of every parameter."""
+        for key, parameter in self.space.items():
+            section, name = key.split(".")
+            for value in parameter.extremes():
+                if name == "widths":
+                    value = parse_widths(value, f"space.{key}")
+                base = dict(self.teacher if section == "teacher" else self.student)
+                base[name] = value
+                try:
+                    from_mapping(TeacherConfig if section == "teacher" else StudentConfig, base)
+                except ConfigError as exc:
+                    raise ConfigError(f"space.{key}", f"value {value!r}: {exc}") from None
+
+
+def parse_widths(value: Any, key: str = "student.widths") -> list[int]:
+    """``"32-16"`` → ``[32, 16]``."""
+    if isinstance(value, int):
+        return [value]
+    if not isinstance(value, str) or re.fullmatch(r"\d+(-\d+)*", value) is None:
+        raise ConfigError(key, f"widths are written like \"32-16\", got {value!r}")
+    return [int(w) for w in value.split("-")]
+
+
+def load_search_config(path: str | Path) -> SearchConfig:
+    return load_yaml(SearchConfig, path)
+
+
+def trial_mapping(search: SearchConfig, params: dict[str, Any]) -> dict[str, Any]:
+    """The DistillConfig mapping of one trial: base sections with the trial's parameters laid over them."""
+    teacher, student = dict(search.teacher), dict(search.student)
+    for key, value in params.items():
+        section, name = key.split(".")
+        target = teacher if section == "teacher" else student
+        target[name] = parse_widths(value) if name == "widths" else value
+    if teacher.get("kind", "flow") == "cae":
+        teacher.setdefault("view", "calo")
+    return {"data": to_plain(search.data), "teacher": teacher, "student": student, **search.distill}
+
+
+def check_file_paths(search: SearchConfig) -> None:
+    if not Path(search.data.path).exists():
+        raise FlowadInputError(f"{search.data.path}: no such dataset or data config")

@@ -1,0 +1,117 @@
+"""A search's trials as a table, its Pareto front and hypervolume, logged to the parent run.
+
+The table is read back from MLflow (the record that survives the driver), so ``finish_search`` at the end
+of a run and ``flowad search pareto`` later compute the same front.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from flowad.atomic import atomic_path
+from search import tracking
+from search.config import SearchConfig
+from search.pareto import default_reference, hypervolume, pareto_mask, plot_fronts
+
+PLOT_COSTS = ("lut", "dsp", "latency_ns")
+
+
+@dataclass(frozen=True)
+class FrontSummary:
+    table: pd.DataFrame
+    front: pd.DataFrame
+    reference: list[float]
+    hypervolume: float
+    completed: int
+    failed: int
+    pruned: int
+
+    @property
+    def front_size(self) -> int:
+        return len(self.front)
+
+
+def trials_table(children) -> pd.DataFrame:
+    rows = []
+    for run in children:
+        row = {"run_id": run.info.run_id, "trial_id": run.data.tags.get(tracking.TRIAL, ""), "status": run.info.status,
+               "outcome": run.data.tags.get("flowad.outcome", ""), "error": run.data.tags.get("flowad.error", ""),
+               "estimator": run.data.tags.get("flowad.estimator", "")}
+        row.update({f"param.{k}": v for k, v in run.data.params.items()})
+        row.update(run.data.metrics)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summarise(table: pd.DataFrame, metrics: list[str], directions: list[str], references: list[float | None],
+              constraints=()) -> FrontSummary:
+    finished = table[table["status"] == "FINISHED"] if len(table) else table
+    values = np.full((len(finished), len(metrics)), np.nan)
+    for j, metric in enumerate(metrics):
+        if metric in finished:
+            values[:, j] = pd.to_numeric(finished[metric], errors="coerce").to_numpy(dtype=float)
+    feasible = np.ones(len(finished), dtype=bool)
+    for c in constraints:
+        column = pd.to_numeric(finished[c.metric], errors="coerce") if c.metric in finished else pd.Series(np.nan, index=finished.index)
+        feasible &= np.array([c.holds(v) for v in column])
+    masked = np.where(feasible[:, None], values, np.nan)
+    front_mask = pareto_mask(masked, directions)
+    reference = default_reference(values, directions, metrics, references)
+    hv = hypervolume(masked, directions, reference)
+    front = finished[front_mask].sort_values(metrics[0], ascending=directions[0] == "min") if len(finished) else finished
+    n_failed = int((table["status"] == "FAILED").sum()) if len(table) else 0
+    n_pruned = int((table["status"] == "KILLED").sum()) if len(table) else 0
+    return FrontSummary(table.assign(pareto=table["run_id"].isin(front["run_id"]) if len(table) else []),
+                        front, reference, hv, len(finished), n_failed, n_pruned)
+
+
+def write_front(summary: FrontSummary, metrics: list[str], out_dir: str | Path, title: str) -> list[Path]:
+    """pareto.csv, pareto.parquet, trials.csv and the plots into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, frame in (("pareto.csv", summary.front), ("trials.csv", summary.table)):
+        with atomic_path(out_dir / name) as tmp:
+            frame.to_csv(tmp, index=False)
+        paths.append(out_dir / name)
+    with atomic_path(out_dir / "pareto.parquet") as tmp:
+        summary.front.to_parquet(tmp, index=False)
+    paths.append(out_dir / "pareto.parquet")
+    finished = summary.table[summary.table["status"] == "FINISHED"]
+    columns = {m: pd.to_numeric(finished[m], errors="coerce").to_numpy(float) for m in set(metrics) | set(PLOT_COSTS) if m in finished}
+    if metrics[0] in columns:
+        paths += plot_fronts(columns, finished["pareto"].to_numpy(bool), metrics[0], [c for c in PLOT_COSTS if c in columns],
+                             out_dir, title=title)
+    return paths
+
+
+def finish_search(search: SearchConfig, search_run: tracking.SearchRun, results) -> FrontSummary:
+    """Close runs Tune left unfinished, compute the front, log it to the parent run, tag front members."""
+    client = tracking.client_for(search_run.uri)
+    errored = {r.metrics.get("trial_id") for r in results if r.error is not None} if results is not None else set()
+    _, children = tracking.child_runs(search_run.uri, search.tracking.experiment, search.name)
+    for run in children:
+        if run.info.status == "RUNNING":
+            trial = run.data.tags.get(tracking.TRIAL)
+            reason = "trial errored in Ray" if trial in errored else "trial did not finish"
+            tracking.end_run(search_run.uri, run.info.run_id, "FAILED", reason)
+    _, children = tracking.child_runs(search_run.uri, search.tracking.experiment, search.name)
+    summary = summarise(trials_table(children), search.metric_names, search.directions,
+                        [o.reference for o in search.objectives], search.constraints)
+    for run_id, on_front in zip(summary.table["run_id"], summary.table["pareto"]):
+        client.set_tag(run_id, "pareto", "true" if on_front else "false")
+    with tempfile.TemporaryDirectory(prefix="flowad-front-") as tmp:
+        for path in write_front(summary, search.metric_names, tmp, title=search.name):
+            client.log_artifact(search_run.parent_run_id, str(path), "pareto")
+    tracking.log_metrics(search_run.uri, search_run.parent_run_id, {
+        "hypervolume": summary.hypervolume, "trials_completed": summary.completed, "trials_failed": summary.failed,
+        "trials_pruned": summary.pruned, "front_size": summary.front_size})
+    client.set_tag(search_run.parent_run_id, "flowad.hypervolume_reference",
+                   ", ".join(f"{m}={r:g}" for m, r in zip(search.metric_names, summary.reference)))
+    client.set_terminated(search_run.parent_run_id, status="FINISHED")
+    return summary

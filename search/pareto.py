@@ -1,0 +1,113 @@
+"""Pareto fronts and hypervolume of a search's trials, with Optuna doing the maths.
+
+The front is what Optuna's public ``Study.best_trials`` returns for an in-memory study holding the
+feasible trials' objective values; the hypervolume is Optuna's exact WFG implementation
+(``optuna._hypervolume.compute_hypervolume``, the one its samplers and ``plot_hypervolume_history`` use).
+Objectives to maximise are negated into losses for the hypervolume, against a reference point per
+objective (the worst value that still counts).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+
+def feasible_rows(values: np.ndarray) -> np.ndarray:
+    return np.all(np.isfinite(values), axis=1)
+
+
+def pareto_mask(values: np.ndarray, directions: Sequence[str]) -> np.ndarray:
+    """Boolean mask of the non-dominated rows of ``values`` (n_trials, n_objectives); NaN rows are never on it."""
+    import optuna
+
+    values = np.asarray(values, dtype=float).reshape(len(values), len(directions))
+    mask = np.zeros(len(values), dtype=bool)
+    ok = np.flatnonzero(feasible_rows(values))
+    if len(ok) == 0:
+        return mask
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(directions=[{"max": "maximize", "min": "minimize"}[d] for d in directions])
+    for row in ok:
+        study.add_trial(optuna.trial.create_trial(values=[float(v) for v in values[row]], user_attrs={"row": int(row)}))
+    for trial in study.best_trials:
+        mask[trial.user_attrs["row"]] = True
+    return mask
+
+
+def default_reference(values: np.ndarray, directions: Sequence[str], metrics: Sequence[str],
+                      given: Sequence[float | None]) -> list[float]:
+    """The hypervolume reference point: given values, else AUC-like metrics 0.5 and costs 1.1 × the worst seen."""
+    reference = []
+    for j, (direction, metric, value) in enumerate(zip(directions, metrics, given)):
+        if value is not None:
+            reference.append(float(value))
+        elif metric.startswith("auc") or metric == "spearman":
+            reference.append(0.5 if metric.startswith("auc") else 0.0)
+        else:
+            column = values[:, j][np.isfinite(values[:, j])]
+            worst = column.max() if direction == "min" else column.min()
+            reference.append(float(worst * 1.1 if worst > 0 else worst + 1.0) if len(column) else 1.0)
+    return reference
+
+
+def hypervolume(values: np.ndarray, directions: Sequence[str], reference: Sequence[float]) -> float:
+    """Hypervolume dominated by the feasible rows of ``values`` up to ``reference`` (objective units multiplied)."""
+    from optuna._hypervolume import compute_hypervolume
+
+    values = np.asarray(values, dtype=float).reshape(-1, len(directions))
+    values = values[feasible_rows(values)]
+    sign = np.array([-1.0 if d == "max" else 1.0 for d in directions])
+    losses, ref = values * sign, np.asarray(reference, dtype=float) * sign
+    losses = losses[np.all(losses < ref, axis=1)]  # points beyond the reference add nothing
+    if len(losses) == 0:
+        return 0.0
+    return float(compute_hypervolume(losses, ref))
+
+
+def plot_fronts(columns: dict[str, np.ndarray], front: np.ndarray, quality: str, costs: Sequence[str],
+                out_dir: str | Path, title: str = "") -> list[Path]:
+    """One PNG per cost metric (``lut``, ``dsp``, ``latency_ns``) against ``quality`` (AUC), the front marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from flowad.atomic import atomic_path
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    y = np.asarray(columns[quality], dtype=float)
+    for metric in costs:
+        x = np.asarray(columns.get(metric, np.full(len(y), np.nan)), dtype=float)
+        ok = np.isfinite(x) & np.isfinite(y)
+        fig, ax = plt.subplots(figsize=(5.5, 4))
+        ax.scatter(x[ok & ~front], y[ok & ~front], s=18, c="0.6", label="trials")
+        on = ok & front
+        order = np.argsort(x[on])
+        ax.plot(x[on][order], y[on][order], "o-", c="C3", label="Pareto front (all objectives)")
+        ax.set_xlabel(metric)
+        ax.set_ylabel(quality)
+        if ok.any() and x[ok].min() > 0 and x[ok].max() / x[ok].min() > 20:
+            ax.set_xscale("log")
+        ax.set_title(title or f"{quality} vs {metric}")
+        ax.legend(loc="lower right", fontsize=8)
+        fig.tight_layout()
+        path = out_dir / f"pareto_{quality.replace('/', '_')}_vs_{metric}.png"
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=110, format="png")
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def finite(value) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return value

@@ -1,0 +1,151 @@
+"""MLflow tracking of searches: one parent run per search, one child run per trial.
+
+- The experiment and the schema are created on the driver before any trial starts (a fresh SQLite store
+  raced when trials created it), with an explicit artifact location.
+- A trial's run is found again by its tags (``flowad.search``, ``flowad.trial_id``) rather than created
+  twice, so a retried or resumed trial re-attaches to its run: exactly one child run per trial.
+- Runs always end: FINISHED, FAILED (tag ``flowad.error`` gives the reason) or KILLED (``flowad.outcome`` =
+  ``pruned``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flowad.errors import FlowadInputError
+
+PARENT_TAG = "mlflow.parentRunId"
+ROLE, SEARCH, TRIAL = "flowad.role", "flowad.search", "flowad.trial_id"
+
+
+def client_for(uri: str):
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=uri)
+
+
+def absolute_uri(uri: str) -> str:
+    """A relative ``sqlite:///path`` made absolute (Ray trials run in other working directories)."""
+    m = re.match(r"^sqlite:///(.+)$", uri)
+    if m and not m.group(1).startswith("/"):
+        return f"sqlite:///{Path(m.group(1)).resolve()}"
+    return uri
+
+
+def ensure_store(uri: str) -> None:
+    m = re.match(r"^sqlite:///(.+)$", uri)
+    if m:
+        Path(m.group(1)).parent.mkdir(parents=True, exist_ok=True)
+
+
+@dataclass(frozen=True)
+class SearchRun:
+    uri: str
+    experiment_id: str
+    parent_run_id: str
+    name: str
+
+
+def experiment_id(client, experiment: str, artifacts: str | None, create: bool) -> str:
+    found = client.get_experiment_by_name(experiment)
+    if found is not None:
+        return found.experiment_id
+    if not create:
+        raise FlowadInputError(f"no MLflow experiment named {experiment!r} in this tracking store")
+    location = None
+    if artifacts:
+        location = artifacts if re.match(r"^\w+://", artifacts) else (Path(artifacts).resolve() / experiment).as_uri()
+    return client.create_experiment(experiment, artifact_location=location)
+
+
+def parent_runs(client, exp_id: str, search: str | None = None):
+    query = f"tags.`{ROLE}` = 'search'" + (f" and tags.`{SEARCH}` = '{search}'" if search else "")
+    return client.search_runs([exp_id], filter_string=query, order_by=["attributes.start_time DESC"], max_results=1000)
+
+
+def open_search(uri: str, experiment: str, artifacts: str, name: str, resume: bool, params: dict[str, Any],
+                config_text: str) -> SearchRun:
+    """The search's parent run: created, or (``resume``) found again. Refuses to reuse another search's name."""
+    uri = absolute_uri(uri)
+    ensure_store(uri)
+    client = client_for(uri)
+    try:
+        exp_id = experiment_id(client, experiment, artifacts, create=True)
+    except FlowadInputError:
+        raise
+    except Exception as exc:
+        raise FlowadInputError(f"cannot open MLflow store {uri}: {str(exc).splitlines()[0][:200]}") from None
+    existing = parent_runs(client, exp_id, name)
+    if existing and not resume:
+        raise FlowadInputError(f"experiment {experiment!r} already holds a search named {name!r} "
+                               f"(run {existing[0].info.run_id}): resume it with --resume or choose another name")
+    if not existing and resume:
+        raise FlowadInputError(f"nothing to resume: experiment {experiment!r} has no search named {name!r}")
+    if existing:
+        run_id = existing[0].info.run_id
+        client.update_run(run_id, status="RUNNING")
+        return SearchRun(uri, exp_id, run_id, name)
+    run = client.create_run(exp_id, run_name=name, tags={ROLE: "search", SEARCH: name})
+    for key, value in params.items():
+        client.log_param(run.info.run_id, key, str(value)[:6000])
+    client.log_text(run.info.run_id, config_text, "search.yaml")
+    return SearchRun(uri, exp_id, run.info.run_id, name)
+
+
+def trial_run(search: SearchRun, trial_id: str, trial_name: str, params: dict[str, Any]) -> str:
+    """The child run of one trial, created once and found again on retry/resume."""
+    client = client_for(search.uri)
+    query = f"tags.`{TRIAL}` = '{trial_id}' and tags.`{PARENT_TAG}` = '{search.parent_run_id}'"
+    found = client.search_runs([search.experiment_id], filter_string=query, max_results=5)
+    if found:
+        run_id = found[0].info.run_id
+        client.update_run(run_id, status="RUNNING")
+        return run_id
+    run = client.create_run(search.experiment_id, run_name=trial_name,
+                            tags={PARENT_TAG: search.parent_run_id, ROLE: "trial", SEARCH: search.name, TRIAL: trial_id})
+    for key, value in params.items():
+        client.log_param(run.info.run_id, key, value)
+    return run.info.run_id
+
+
+def log_metrics(uri: str, run_id: str, metrics: dict[str, Any], step: int | None = None) -> None:
+    from mlflow.entities import Metric
+    import time
+
+    now = int(time.time() * 1000)
+    batch = [Metric(k, float(v), now, step or 0) for k, v in metrics.items()
+             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))]
+    if batch:
+        client_for(uri).log_batch(run_id, metrics=batch)
+
+
+def end_run(uri: str, run_id: str, status: str, reason: str = "") -> None:
+    client = client_for(uri)
+    if status == "FAILED":
+        client.set_tag(run_id, "flowad.error", reason[:5000])
+    if status == "KILLED":
+        client.set_tag(run_id, "flowad.outcome", reason or "stopped")
+    client.set_terminated(run_id, status=status)
+
+
+def child_runs(uri: str, experiment: str, search: str | None = None):
+    """(parent run, its child runs) of the newest search in ``experiment`` (or the one named ``search``)."""
+    client = client_for(absolute_uri(uri))
+    try:
+        exp_id = experiment_id(client, experiment, None, create=False)
+    except FlowadInputError:
+        raise
+    except Exception as exc:
+        raise FlowadInputError(f"cannot read MLflow store {uri}: {str(exc).splitlines()[0][:200]}") from None
+    parents = parent_runs(client, exp_id, search)
+    if not parents:
+        raise FlowadInputError(f"experiment {experiment!r} has no search runs" + (f" named {search!r}" if search else ""))
+    parent = parents[0]
+    children = client.search_runs([exp_id], filter_string=f"tags.`{PARENT_TAG}` = '{parent.info.run_id}'", max_results=50_000)
+    return parent, children

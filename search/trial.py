@@ -1,0 +1,115 @@
+"""One search trial: data → teacher (shared cache) → distilled student → hls4ml → estimate → metrics.
+
+Ray- and MLflow-free on purpose: the driver wraps :func:`run_trial` in a Tune trainable and does the
+reporting and tracking. Deterministic failures of a trial's own input (hls4ml cannot convert it, its
+estimator cannot estimate it) raise :class:`TrialFailed` with the reason; a trial must not be retried for them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from flowad.configio import from_mapping
+from flowad.distill import DistillConfig, prepare, run_distillation
+from flowad.errors import FlowadInputError
+from flowad.hardware import ConversionError, convert, emulate, estimate
+from flowad.student.config import StudentConfig
+from search.config import SearchConfig, trial_mapping
+
+HARDWARE_KEYS = ("lut", "ff", "dsp", "bram", "latency_cycles", "latency_ns", "ii")
+CSIM_EVENTS = 200
+
+
+class TrialFailed(FlowadInputError):
+    """The trial's configuration cannot produce a result (not a crash of the machinery)."""
+
+
+def static_cost(student: StudentConfig, n_inputs: int) -> float:
+    """Size of an architecture fixed before training: weights × bits (Keras families) or gates (LGN)."""
+    if student.family == "lgn":
+        return float(sum(student.widths))
+    sizes = [n_inputs, *student.widths, 1]
+    return float(sum(a * b for a, b in zip(sizes, sizes[1:])) * student.bits)
+
+
+def n_inputs_of(view: str) -> int:
+    return 252 if view == "calo" else 57
+
+
+def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
+              on_epoch: Callable[[dict], None] | None = None, csim: bool = False) -> dict[str, Any]:
+    """Run one trial in ``workdir``; returns every metric (objectives, the rest, and ``time_*`` seconds)."""
+    workdir = Path(workdir)
+    config = from_mapping(DistillConfig, {**trial_mapping(search, params), "out": str(workdir / "distill")})
+    cost = static_cost(config.student, n_inputs_of(config.teacher.view))
+    seconds: dict[str, float] = {}
+
+    prepared = prepare(config.data, config.teacher)
+    seconds.update(prepared.seconds)
+
+    def epoch_hook(record: dict) -> None:
+        if on_epoch is not None:
+            on_epoch({"epoch": record["epoch"] + 1, "val_loss": record["val_loss"], "train_loss": record["train_loss"],
+                      "static_cost": cost, "family": config.student.family})
+
+    start = time.perf_counter()
+    report = run_distillation(config, prepared, on_epoch=epoch_hook)
+    seconds["distill"] = time.perf_counter() - start
+    student = report.student
+    metrics: dict[str, Any] = {"teacher_trained_now": float(prepared.teacher_trained_now), "static_cost": cost,
+                               "epochs_trained": float(len(report.history))}
+    aucs = {p: m["student_auc"] for p, m in report.metrics.items()}
+    metrics.update({f"auc/{p}": v for p, v in aucs.items()})
+    metrics.update({f"teacher_auc/{p}": m["teacher_auc"] for p, m in report.metrics.items()})
+    metrics["auc"] = float(np.mean(list(aucs.values())))
+    metrics["auc_retained"] = float(np.mean([m["auc_retained"] for m in report.metrics.values()]))
+    metrics["emd"] = float(report.agreement[prepared.background]["emd"])
+    metrics["spearman"] = float(report.agreement[prepared.background]["spearman"])
+    metrics.update({f"student_{k}": float(v) for k, v in report.summary.items() if isinstance(v, (int, float))})
+
+    hls_model = None
+    if getattr(student, "model", None) is not None:
+        start = time.perf_counter()
+        try:
+            hls_model = convert(student, search.hardware, workdir / "hls")
+        except ConversionError as exc:
+            raise TrialFailed(str(exc)) from None
+        seconds["convert"] = time.perf_counter() - start
+    estimator = search.estimators.get(config.student.family)
+    if estimator is None:
+        raise TrialFailed(f"no estimator configured for student family {config.student.family!r} (search key: estimators)")
+    hardware = estimate(student, estimator, search.hardware, workdir / "estimate")
+    seconds["estimate"] = hardware.seconds
+    if not hardware.available:
+        raise TrialFailed(f"estimator {estimator}: {hardware.notes}")
+    metrics.update({k: getattr(hardware, k) for k in HARDWARE_KEYS if getattr(hardware, k) is not None})
+    if csim and hls_model is not None:
+        bg_test = prepared.arrays[prepared.background]["test"][:CSIM_EVENTS]
+        _, exact = emulate(student, hls_model, bg_test)
+        seconds["csim"] = exact.compile_seconds
+        metrics["bit_exact_fraction"] = exact.exact_fraction
+    metrics.update({f"time_{k}": v for k, v in seconds.items()})
+    metrics["estimator"] = estimator
+    metrics["hardware_notes"] = hardware.notes
+    return metrics
+
+
+def artifacts_of(workdir: str | Path) -> dict[str, Path]:
+    """What a finished trial leaves to be logged: student model, plots, metrics, and the zipped HLS project."""
+    workdir = Path(workdir)
+    out = {"student": workdir / "distill" / "student", "metrics": workdir / "distill" / "metrics.json"}
+    out.update({f"plots/{p.name}": p for p in sorted((workdir / "distill").glob("*.png"))})
+    if (workdir / "hls").is_dir():
+        archive = shutil.make_archive(str(workdir / "hls_project"), "zip", root_dir=workdir, base_dir="hls")
+        out["hls/hls_project.zip"] = Path(archive)
+    verilog = workdir / "estimate" / "lgn" / "lgn_student.v"
+    if verilog.is_file():
+        out["hls/lgn_student.v"] = verilog
+    return out
+
