@@ -95,13 +95,15 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
 
     from search import front
     from search.pruning import DominatedAtRungScheduler
-    from search.ray_session import start_ray
+    from search.ray_session import check_reachable, is_loopback, start_ray
     from search.trainable import Progress, trainable
 
     if address:
         search = replace(search, ray=replace(search.ray, address=address))
     search = absolutized(search)
-    if search.ray.address and search.tracking.uri.startswith("sqlite:"):
+    if search.ray.address:
+        check_reachable(search.ray.address)
+    if search.ray.address and not is_loopback(search.ray.address) and search.tracking.uri.startswith("sqlite:"):
         raise FlowadInputError("a remote Ray cluster needs a tracking server URI (http(s)://…), not a SQLite file "
                                "that only this machine can write: set tracking.uri")
     experiment_dir = f"{search.ray.storage_path.rstrip('/')}/{search.name}"

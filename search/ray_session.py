@@ -23,6 +23,12 @@ def check_reachable(address: str, timeout_s: float = 3.0) -> None:
         raise FlowadInputError(f"cannot reach a Ray cluster at {address} ({exc.strerror or exc.__class__.__name__})") from None
 
 
+def is_loopback(address: str) -> bool:
+    """Whether a cluster address is on this machine (then a local SQLite tracking store is shared by all)."""
+    host = re.sub(r"^ray://", "", address).rsplit(":", 1)[0].strip("[]")
+    return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
+
+
 def start_ray(address: str | None, num_cpus: int | None = None) -> None:
     """Join the cluster at ``address``, or start a quiet local Ray that listens on loopback only."""
     import ray

@@ -1,0 +1,172 @@
+"""The search platform end to end: Ray Tune + Optuna trials on real data, MLflow runs, Pareto, select, resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from tests.test_cli import assert_one_line_error
+
+
+def search_yaml(tmp_path, dataset, name="t", trials=4, extra="", space=None, objectives=None) -> str:
+    space = space or ('  student.family: {choices: [qkeras, hgq, lgn]}\n'
+                      '  student.widths: {choices: ["8", "16-8"]}\n'
+                      '  student.bits: {low: 3, high: 8, integer: true}\n')
+    objectives = objectives or "  - {metric: auc}\n  - {metric: lut}\n  - {metric: latency_ns}\n"
+    return (f"name: {name}\n"
+            f"data: {{path: {dataset}, cache: {tmp_path / 'cache'}}}\n"
+            "teacher: {kind: flow, view: calo, architecture: realnvp, depth: 2, hidden: 16, epochs: 3, patience: 2}\n"
+            "student: {epochs: 3, patience: 3, batch_size: 64}\n"
+            "distill: {augment: {fraction: 1.0, max_scale: 8}}\n"
+            f"objectives:\n{objectives}space:\n{space}"
+            f"trials: {trials}\nconcurrency: 2\n"
+            f"tracking: {{uri: 'sqlite:///{tmp_path}/mlflow.db', experiment: e2e, artifacts: {tmp_path}/artifacts}}\n"
+            f"ray: {{storage_path: {tmp_path}/ray}}\n" + extra)
+
+
+def write(tmp_path, text, name="search.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def children(tmp_path, search=None):
+    from search import tracking
+
+    return tracking.child_runs(f"sqlite:///{tmp_path}/mlflow.db", "e2e", search)
+
+
+def test_dominated_at_rung_rule():
+    from search.pruning import RungRecord, dominators
+
+    passed = [RungRecord("a", "hgq", 0.5, 100), RungRecord("b", "hgq", 0.6, 50), RungRecord("c", "lgn", 0.1, 1)]
+    assert dominators(RungRecord("x", "hgq", 0.7, 120), passed) == 2
+    assert dominators(RungRecord("x", "hgq", 0.55, 80), passed) == 0  # a has lower loss but more cost
+    assert dominators(RungRecord("x", "hgq", 0.5, 100), passed) == 0  # a tie dominates nothing
+    assert dominators(RungRecord("x", "lgn", 0.2, 2), passed) == 1  # only its own family counts
+
+
+def test_front_and_hypervolume_from_optuna():
+    from search.pareto import hypervolume, pareto_mask
+
+    values = np.array([[0.9, 100.0], [0.8, 50.0], [0.7, 200.0], [np.nan, 10.0]])
+    assert pareto_mask(values, ["max", "min"]).tolist() == [True, True, False, False]
+    # union of [0.5,0.9]×[100,300] and [0.5,0.8]×[50,300]: 80 + 75 − 60
+    assert hypervolume(values, ["max", "min"], [0.5, 300.0]) == pytest.approx(95.0)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda y: y.replace("{metric: lut}", "{metric: luts}"), "unknown metric 'luts'"),
+    (lambda y: y.split("space:")[0] + "space: {}\n" + "trials:" + y.split("trials:")[1], "search space is empty"),
+    (lambda y: y.replace("high: 8,", "high: 40,"), "space.student.bits"),
+    (lambda y: y.replace("uri: 'sqlite:///", "uri: 'nosuch:///"), "not a tracking URI"),
+    (lambda y: y.replace("sampler", "x") + "sampler: cmaes\n", "sampler"),
+])
+def test_bad_search_configs_are_one_line(tmp_path, micro_dataset, change, message):
+    path = write(tmp_path, change(search_yaml(tmp_path, micro_dataset)))
+    result = run_cli("search", "run", str(path))
+    assert_one_line_error(result, message)
+    assert not (tmp_path / "ray").exists()
+
+
+def test_unreachable_ray_address_is_one_line(tmp_path, micro_dataset):
+    path = write(tmp_path, search_yaml(tmp_path, micro_dataset))
+    result = run_cli("search", "run", str(path), "--address", "127.0.0.1:9")
+    assert_one_line_error(result, "cannot reach a Ray cluster at 127.0.0.1:9")
+
+
+@pytest.mark.slow
+def test_search_logs_front_then_pareto_and_select_work(tmp_path, micro_dataset):
+    path = write(tmp_path, search_yaml(tmp_path, micro_dataset, name="e2e"))
+    result = run_cli("search", "run", str(path), "--cpus", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "[4/4]" in result.stdout and "Pareto front:" in result.stdout and "make mlflow-ui" in result.stdout
+
+    parent, runs = children(tmp_path)
+    assert parent.info.status == "FINISHED" and len(runs) == 4
+    assert len({r.data.tags["flowad.trial_id"] for r in runs}) == 4
+    assert all(r.info.status in ("FINISHED", "FAILED", "KILLED") for r in runs)
+    finished = [r for r in runs if r.info.status == "FINISHED"]
+    assert finished, [r.data.tags.get("flowad.error") for r in runs]
+    assert sum(r.data.metrics["teacher_trained_now"] for r in finished) <= 1  # one teacher for the whole search
+    assert all(0 <= r.data.metrics["auc"] <= 1 and r.data.metrics["lut"] > 0 for r in finished)
+    front = [r for r in runs if r.data.tags.get("pareto") == "true"]
+    assert 1 <= len(front) <= len(finished)
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
+    logged = {a.path for a in client.list_artifacts(parent.info.run_id, "pareto")}
+    assert {"pareto/pareto.csv", "pareto/pareto.parquet", "pareto/pareto_auc_vs_lut.png",
+            "pareto/pareto_auc_vs_dsp.png", "pareto/pareto_auc_vs_latency_ns.png"} <= logged
+    assert "hypervolume" in client.get_run(parent.info.run_id).data.metrics
+    trial_files = {a.path for a in client.list_artifacts(front[0].info.run_id)}
+    assert {"student", "plots", "hls", "metrics.json"} <= trial_files
+
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    shown = run_cli("search", "pareto", "--experiment", "e2e", "--tracking-uri", uri, "--out", str(tmp_path / "p"))
+    assert shown.returncode == 0, shown.stderr
+    assert (tmp_path / "p" / "pareto.csv").is_file() and (tmp_path / "p" / "pareto_auc_vs_lut.png").is_file()
+    assert front[0].data.tags["flowad.trial_id"] in shown.stdout
+
+    chosen = run_cli("search", "select", "--experiment", "e2e", "--tracking-uri", uri, "--out", str(tmp_path / "d"),
+                     "--events", "50")
+    assert chosen.returncode == 0, chosen.stderr
+    assert "alias 'deployable'" in chosen.stdout
+    version = client.get_model_version_by_alias("flowad-e2e", "deployable")
+    assert version.run_id in {r.info.run_id for r in front}
+    assert (tmp_path / "d" / "export.json").is_file()
+
+    too_small = run_cli("search", "select", "--experiment", "e2e", "--tracking-uri", uri, "--max-lut", "1",
+                        "--out", str(tmp_path / "d2"))
+    assert_one_line_error(too_small, "no front member fits the budgets")
+    again = run_cli("search", "run", str(path))
+    assert_one_line_error(again, "already exists")
+
+
+@pytest.mark.slow
+def test_killed_driver_resumes_with_every_trial_exactly_once(tmp_path, micro_dataset):
+    trials = 6
+    space = '  student.family: {choices: [qkeras, hgq]}\n  student.bits: {low: 3, high: 8, integer: true}\n'
+    path = write(tmp_path, search_yaml(tmp_path, micro_dataset, name="r", trials=trials, space=space))
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    driver = subprocess.Popen([sys.executable, "-m", "search.cli", "search", "run", str(path), "--cpus", "2"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.time() + 400
+    try:
+        while time.time() < deadline:
+            time.sleep(2)
+            if (tmp_path / "mlflow.db").exists():
+                try:
+                    _, runs = children(tmp_path, "r")
+                except Exception:
+                    continue
+                if sum(r.info.status != "RUNNING" for r in runs) >= 2:
+                    break
+        else:
+            pytest.fail("the search never finished two trials")
+        assert driver.poll() is None, "the search finished before it could be killed"
+        time.sleep(3)  # let Tune persist its experiment state once more
+    finally:
+        os.killpg(driver.pid, signal.SIGKILL)
+        driver.wait()
+    subprocess.run([sys.executable, "-m", "ray.scripts.scripts", "stop", "--force"], capture_output=True, timeout=120)
+
+    resumed = run_cli("search", "run", str(path), "--resume", "--cpus", "2")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    parent, runs = children(tmp_path, "r")
+    ids = [r.data.tags["flowad.trial_id"] for r in runs]
+    assert len(ids) == trials and len(set(ids)) == trials, ids  # no duplicate, none lost
+    assert not [r for r in runs if r.info.status == "RUNNING"]  # no orphan
+    assert parent.info.status == "FINISHED"
+    from ray.tune import ExperimentAnalysis
+
+    analysis = ExperimentAnalysis(str(tmp_path / "ray" / "r"))
+    assert sorted(t.trial_id for t in analysis.trials) == sorted(ids)
+    assert all(t.status in ("TERMINATED", "ERROR") for t in analysis.trials)
