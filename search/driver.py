@@ -133,7 +133,10 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
                            tune_config=tune.TuneConfig(search_alg=search_algorithm(search), scheduler=scheduler,
                                                        num_samples=search.trials, reuse_actors=True))
     results = tuner.fit()
-    summary = front.finish_search(search, search_run, results)
+    from ray.tune import ExperimentAnalysis
+
+    known = {t.trial_id for t in ExperimentAnalysis(experiment_dir).trials}
+    summary = front.finish_search(search, search_run, results, known)
     return SearchOutcome(search_run, len(results), summary.completed, summary.failed, summary.pruned,
                          summary.front_size, summary.hypervolume, time.perf_counter() - start)
 

@@ -90,13 +90,23 @@ def write_front(summary: FrontSummary, metrics: list[str], out_dir: str | Path, 
     return paths
 
 
-def finish_search(search: SearchConfig, search_run: tracking.SearchRun, results) -> FrontSummary:
-    """Close runs Tune left unfinished, compute the front, log it to the parent run, tag front members."""
+def finish_search(search: SearchConfig, search_run: tracking.SearchRun, results, tune_trials: set[str]) -> FrontSummary:
+    """Reconcile MLflow with Tune, compute the front, log it to the parent run, tag front members.
+
+    ``tune_trials`` are the trial ids Tune's experiment state knows. A child run whose trial is not among them
+    was started by a driver that died before Tune saved that trial: Tune re-ran that work under a new trial,
+    so the run is an orphan; it is tagged ``flowad.outcome=lost`` and deleted (soft, restorable in MLflow).
+    """
     client = tracking.client_for(search_run.uri)
     errored = {r.metrics.get("trial_id") for r in results if r.error is not None} if results is not None else set()
     _, children = tracking.child_runs(search_run.uri, search.tracking.experiment, search.name)
     for run in children:
-        if run.info.status == "RUNNING":
+        if run.data.tags.get(tracking.TRIAL) not in tune_trials:
+            client.set_tag(run.info.run_id, "flowad.outcome", "lost: its driver died before Ray Tune recorded the trial")
+            if run.info.status == "RUNNING":
+                client.set_terminated(run.info.run_id, status="KILLED")
+            client.delete_run(run.info.run_id)
+        elif run.info.status == "RUNNING":
             trial = run.data.tags.get(tracking.TRIAL)
             reason = "trial errored in Ray" if trial in errored else "trial did not finish"
             tracking.end_run(search_run.uri, run.info.run_id, "FAILED", reason)
