@@ -19,9 +19,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,rule4ml]'
 	touch $(STAMP)
 
+# the quickstart search (generates the demo data on first use); each run is a new search, named by time
 demo: $(STAMP)
-	$(BIN)/flowad data generate --config configs/data/demo.yaml --out $(DATA)
-	$(BIN)/flowad data info $(DATA)/demo
+	$(BIN)/flowad search run configs/search/quickstart.yaml --name quickstart-$$(date +%Y%m%d-%H%M%S)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -30,6 +30,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/data_generation.py
 	$(BIN)/flowad data generate --config configs/data/demo.yaml --out $(DATA) --no-progress
 	$(BIN)/python bench/models.py --data $(DATA)/demo
+	$(BIN)/python bench/hardware.py --data $(DATA)/demo
+	$(BIN)/python bench/search.py all
 
 mlflow-ui: $(STAMP)
 	mlflow/serve.sh

@@ -18,6 +18,7 @@ def add_search_commands(commands) -> None:
     run.add_argument("config", help="search YAML, e.g. configs/search/quickstart.yaml")
     run.add_argument("--address", default=None, help="join the Ray cluster at host:port instead of starting a local one")
     run.add_argument("--resume", action="store_true", help="finish an interrupted search of the same name")
+    run.add_argument("--name", default=None, help="override the config's search name (a new search)")
     run.add_argument("--cpus", type=int, default=None, help="CPUs of the local Ray node (default: all)")
     run.set_defaults(run=_run)
 
@@ -48,6 +49,14 @@ def _run(args: argparse.Namespace) -> int:
     from search.ray_session import stop_ray
 
     config = load_search_config(args.config)
+    if args.name is not None:
+        from flowad.configio import from_mapping, to_plain
+        from flowad.errors import ConfigError
+
+        try:
+            config = from_mapping(type(config), {**to_plain(config), "name": args.name})
+        except ConfigError as exc:
+            raise FlowadInputError(f"--name: {exc.problem}") from None
     if args.cpus is not None and args.cpus < 1:
         raise FlowadInputError(f"--cpus must be ≥ 1, got {args.cpus}")
     try:

@@ -26,7 +26,9 @@ METRICS = {"auc": "max", "auc_retained": "max", "lut": "min", "ff": "min", "dsp"
            "latency_ns": "min", "latency_cycles": "min", "ii": "min", "emd": "min", "spearman": "max"}
 """Trial metrics an objective or constraint may name, with their natural direction; also ``auc/<signal>``."""
 SPACE_KEYS = ("teacher.kind", "teacher.architecture", "teacher.depth", "teacher.hidden", "student.family",
-              "student.widths", "student.bits", "student.integer_bits", "student.beta")
+              "student.widths", "student.lgn_widths", "student.bits", "student.integer_bits", "student.beta")
+"""``student.lgn_widths`` replaces ``student.widths`` when the family is ``lgn`` (gate layers are ~10–30× wider
+than MLP layers of the same cost), so one space can hold all three families."""
 
 
 def known_metric(name: str) -> bool:
@@ -160,6 +162,9 @@ class SearchConfig:
     """Base student config (a StudentConfig mapping)."""
     distill: dict[str, Any] = field(default_factory=dict)
     """The rest of a DistillConfig: target, loss, outlier_exposure, augment, rate_khz."""
+    families: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Student settings per family, laid over ``student`` when a trial picks that family
+    (e.g. ``lgn: {learning_rate: 0.01}``: logic-gate networks train best at a higher rate)."""
     constraints: tuple[Constraint, ...] = ()
     sampler: str = "nsga2"
     trials: int = 12
@@ -192,6 +197,11 @@ class SearchConfig:
         check(self.population is None or self.population >= 2, "population", f"must be ≥ 2, got {self.population}")
         for family, name in self.estimators.items():
             check(name in ESTIMATORS, f"estimators.{family}", f"unknown estimator {name!r} (known: {', '.join(sorted(ESTIMATORS))})")
+        for family, settings in self.families.items():
+            try:
+                from_mapping(StudentConfig, {**self.student, **settings, "family": family})
+            except ConfigError as exc:
+                raise ConfigError(f"families.{family}", str(exc)) from None
         self._check_space()
 
     @property
@@ -207,9 +217,11 @@ class SearchConfig:
         for key, parameter in self.space.items():
             section, name = key.split(".")
             for value in parameter.extremes():
-                if name == "widths":
-                    value = parse_widths(value, f"space.{key}")
                 base = dict(self.teacher if section == "teacher" else self.student)
+                if name in ("widths", "lgn_widths"):
+                    value = parse_widths(value, f"space.{key}")
+                if name == "lgn_widths":
+                    name, base["family"] = "widths", "lgn"
                 base[name] = value
                 try:
                     from_mapping(TeacherConfig if section == "teacher" else StudentConfig, base)
@@ -235,8 +247,13 @@ def trial_mapping(search: SearchConfig, params: dict[str, Any]) -> dict[str, Any
     teacher, student = dict(search.teacher), dict(search.student)
     for key, value in params.items():
         section, name = key.split(".")
+        if name == "lgn_widths":
+            continue
         target = teacher if section == "teacher" else student
         target[name] = parse_widths(value) if name == "widths" else value
+    if student.get("family") == "lgn" and "student.lgn_widths" in params:
+        student["widths"] = parse_widths(params["student.lgn_widths"])
+    student.update(search.families.get(student.get("family", "hgq"), {}))
     if teacher.get("kind", "flow") == "cae":
         teacher.setdefault("view", "calo")
     return {"data": to_plain(search.data), "teacher": teacher, "student": student, **search.distill}

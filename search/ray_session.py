@@ -37,7 +37,6 @@ def start_ray(address: str | None, num_cpus: int | None = None) -> None:
         return
     quiet_libraries()
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     # per-epoch results carry no objectives (they exist only at a trial's end)
     os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
@@ -59,6 +58,8 @@ def stop_ray() -> None:
 
 def quiet_libraries() -> None:
     """Our progress lines only: MLflow's schema messages and Optuna's per-study notes go below WARNING."""
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    import mlflow  # noqa: F401  (it sets its loggers up on import; lower them afterwards)
     import optuna
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)

@@ -79,7 +79,7 @@ class Progress(tune.Callback):
     def on_trial_complete(self, iteration, trials, trial, **info) -> None:
         self.done += 1
         result = trial.last_result or {}
-        params = ", ".join(f"{k.split('.')[-1]}={v}" for k, v in (trial.config or {}).items())
+        params = describe_params(trial.config or {})
         if result.get("error"):
             line = f"failed: {result['error'][:160]}"
         elif "auc" not in result:
@@ -92,3 +92,17 @@ class Progress(tune.Callback):
     def on_trial_error(self, iteration, trials, trial, **info) -> None:
         self.done += 1
         self.emit(f"[{self.done}/{self.total}] {trial.trial_id}: error (see MLflow run tag flowad.error)")
+
+
+def describe_params(params: dict) -> str:
+    """``family=hgq widths=32-16 bits=6 beta=3.8e-07``: only what the trial's family uses."""
+    family = params.get("student.family")
+    shown = []
+    for key, value in params.items():
+        name = key.split(".")[-1]
+        if (name == "lgn_widths" and family != "lgn") or (name == "widths" and family == "lgn" and "student.lgn_widths" in params) \
+                or (name == "beta" and family not in (None, "hgq")):
+            continue
+        shown.append(f"{'widths' if name == 'lgn_widths' else name}={value:.2g}" if isinstance(value, float)
+                     else f"{'widths' if name == 'lgn_widths' else name}={value}")
+    return " ".join(shown)

@@ -170,3 +170,18 @@ def test_killed_driver_resumes_with_every_trial_exactly_once(tmp_path, micro_dat
     analysis = ExperimentAnalysis(str(tmp_path / "ray" / "r"))
     assert sorted(t.trial_id for t in analysis.trials) == sorted(ids)
     assert all(t.status in ("TERMINATED", "ERROR") for t in analysis.trials)
+
+
+def test_trial_configs_take_family_specific_widths_and_settings(tmp_path, micro_dataset):
+    from search.config import load_search_config, trial_mapping
+
+    space = ('  student.family: {choices: [qkeras, lgn]}\n  student.widths: {choices: ["16-8"]}\n'
+             '  student.lgn_widths: {choices: ["256-128"]}\n')
+    path = write(tmp_path, search_yaml(tmp_path, micro_dataset, space=space, extra="families: {lgn: {learning_rate: 0.01}}\n"))
+    search = load_search_config(path)
+    lgn = trial_mapping(search, {"student.family": "lgn", "student.widths": "16-8", "student.lgn_widths": "256-128"})
+    mlp = trial_mapping(search, {"student.family": "qkeras", "student.widths": "16-8", "student.lgn_widths": "256-128"})
+    assert lgn["student"]["widths"] == [256, 128] and lgn["student"]["learning_rate"] == 0.01
+    assert mlp["student"]["widths"] == [16, 8] and "learning_rate" not in mlp["student"]
+    bad = write(tmp_path, search_yaml(tmp_path, micro_dataset, extra="families: {lgn: {bits: 0}}\n"), "bad.yaml")
+    assert_one_line_error(run_cli("search", "run", str(bad)), "families.lgn", "bits")

@@ -1,0 +1,197 @@
+"""Search-platform benchmark for the closing note (issue #5): prints markdown tables.
+
+1. ``breakdown``: per-trial wall time by step (data, teacher, distill, convert, estimate, C-sim, tracking) of a
+   finished search (the quickstart by default), the share outside training, and teachers trained vs trials.
+2. ``samplers``: hypervolume after N trials for NSGA-II, TPE and random (3 seeds), on a *tabular* copy of the
+   search problem: every point of a discrete space is run once for real (tiny data, real teacher, students,
+   hls4ml, da4ml), then each sampler searches the table through the same Optuna samplers the driver builds.
+   Target: NSGA-II at N ≥ random at 2N.
+3. ``nodes``: trials per hour with 1, 2 and 4 Ray worker nodes started on loopback (ray.cluster_utils.Cluster)
+   on this machine. All nodes share its cores, so this measures scheduling, not a real cluster's speed-up.
+
+Usage: python bench/search.py [breakdown|samplers|nodes|all] [--search-dir out/search/<name>]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+STEPS = ("data", "teacher", "distill", "convert", "estimate", "csim", "tracking")
+
+
+def breakdown(search_dir: Path) -> None:
+    from ray.tune import ExperimentAnalysis
+
+    trials = [t.last_result for t in ExperimentAnalysis(str(search_dir)).trials if t.last_result and "auc" in t.last_result]
+    if not trials:
+        print(f"no finished trials under {search_dir}")
+        return
+    print(f"\n### Per-trial time, {search_dir.name} ({len(trials)} finished trials; seconds, mean / max)\n")
+    print("| step | mean s | max s | share of trial wall time |")
+    print("|---|---|---|---|")
+    total = np.array([t["time_total_s"] for t in trials])
+    for step in STEPS:
+        values = np.array([t.get(f"time_{step}", 0.0) for t in trials])
+        print(f"| {step} | {values.mean():.2f} | {values.max():.2f} | {values.sum() / total.sum():.1%} |")
+    accounted = sum(np.array([t.get(f"time_{s}", 0.0) for t in trials]) for s in STEPS)
+    rest = total - accounted
+    print(f"| Ray/Tune + unaccounted | {rest.mean():.2f} | {rest.max():.2f} | {rest.sum() / total.sum():.1%} |")
+    print(f"| **trial total** | {total.mean():.2f} | {total.max():.2f} | 100 % |")
+    trained = [t for t in trials if t.get("teacher_trained_now")]
+    training = sum(t["time_distill"] + (t["time_teacher"] if t.get("teacher_trained_now") else 0.0) for t in trials)
+    estimating = sum(t.get("time_estimate", 0.0) + t.get("time_csim", 0.0) for t in trials)
+    print(f"\nOutside training (everything but teacher training and student distillation): "
+          f"{1 - training / total.sum():.1%} of trial time, of which hardware estimation {estimating / total.sum():.1%} "
+          f"and platform overhead (data, cached-teacher loads, conversion, tracking, Ray) "
+          f"{1 - (training + estimating) / total.sum():.1%} (target ≤ 10 %).")
+    print(f"Teacher cache: {len(trained)} teachers trained for {len(trials)} finished trials "
+          f"({len({json.dumps({k: v for k, v in t['config'].items() if k.startswith('teacher.')}, sort_keys=True) for t in trials})} distinct teacher configs).")
+
+
+TABLE_SPACE = {"student.family": ["qkeras", "hgq"], "student.widths": ["8", "16", "16-8", "32-16"],
+               "student.bits": [3, 4, 5, 6, 8]}
+OBJECTIVES = (("auc", "max"), ("lut", "min"), ("latency_ns", "min"))
+
+
+def tabular_problem(cache: Path) -> dict[tuple, tuple]:
+    """Objective values of every point of TABLE_SPACE, each run once for real (cached in ``cache``)."""
+    from search.config import load_search_config
+    from search.trial import TrialFailed, run_trial
+
+    store = cache / "table.json"
+    table = {tuple(json.loads(k)): tuple(v) for k, v in json.loads(store.read_text()).items()} if store.is_file() else {}
+    search = load_search_config(ROOT / "configs" / "search" / "tiny.yaml")
+    keys = list(TABLE_SPACE)
+    for point in itertools.product(*TABLE_SPACE.values()):
+        if point in table:
+            continue
+        params = dict(zip(keys, point))
+        with tempfile.TemporaryDirectory() as work:
+            try:
+                m = run_trial(search, params, work)
+                table[point] = tuple(float(m[name]) for name, _ in OBJECTIVES)
+            except TrialFailed:
+                table[point] = (float("nan"),) * len(OBJECTIVES)
+        store.write_text(json.dumps({json.dumps(list(k)): v for k, v in table.items()}))
+        print(f"  table {len(table)}/{np.prod([len(v) for v in TABLE_SPACE.values()])}: {params} → {table[point]}", flush=True)
+    return table
+
+
+def run_sampler(name: str, seed: int, n: int, table: dict[tuple, tuple]) -> np.ndarray:
+    import optuna
+    from dataclasses import replace
+
+    from search.config import load_search_config
+    from search.driver import optuna_sampler
+
+    base = load_search_config(ROOT / "configs" / "search" / "tiny.yaml")
+    sampler = optuna_sampler(replace(base, sampler=name, seed=seed, trials=n))
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(directions=["maximize" if d == "max" else "minimize" for _, d in OBJECTIVES], sampler=sampler)
+    values = []
+    for _ in range(n):
+        trial = study.ask()
+        point = tuple(trial.suggest_categorical(k, v) for k, v in TABLE_SPACE.items())
+        result = table[point]
+        if any(np.isnan(result)):
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        else:
+            study.tell(trial, list(result))
+        values.append(result)
+    return np.array(values)
+
+
+def samplers(cache: Path, n: int, seeds: int) -> None:
+    from search.pareto import hypervolume
+
+    table = tabular_problem(cache)
+    allv = np.array([v for v in table.values() if not any(np.isnan(v))])
+    directions = [d for _, d in OBJECTIVES]
+    reference = [0.5, allv[:, 1].max() * 1.1, allv[:, 2].max() * 1.1]
+    best = hypervolume(allv, directions, reference)
+    print(f"\n### Hypervolume after N trials (tabular problem of {len(table)} real trials; reference {reference[0]}, "
+          f"{reference[1]:,.0f} LUT, {reference[2]:.1f} ns; shown as a fraction of the whole table's {best:,.1f})\n")
+    print("| sampler | N | mean ± std over seeds | per seed |")
+    print("|---|---|---|---|")
+    results = {}
+    for name, count in (("nsga2", n), ("tpe", n), ("random", n), ("random", 2 * n)):
+        hv = [hypervolume(run_sampler(name, seed, count, table), directions, reference) / best for seed in range(seeds)]
+        results[(name, count)] = np.mean(hv)
+        print(f"| {name} | {count} | {np.mean(hv):.3f} ± {np.std(hv):.3f} | {', '.join(f'{v:.3f}' for v in hv)} |")
+    verdict = "met" if results[("nsga2", n)] >= results[("random", 2 * n)] else "not met"
+    print(f"\nNSGA-II at N={n} vs random at 2N={2 * n}: {results[('nsga2', n)]:.3f} vs {results[('random', 2 * n)]:.3f} → target {verdict}.")
+
+
+def nodes(trials: int, data_cache: Path) -> None:
+    from dataclasses import replace
+
+    import ray
+    from ray.cluster_utils import Cluster
+
+    from search.config import load_search_config
+    from search.driver import run_search
+
+    base = load_search_config(ROOT / "configs" / "search" / "tiny.yaml")
+    print(f"\n### Trials per hour with N loopback Ray worker nodes of 1 CPU each ({trials} tiny trials, pruning off; "
+          f"this machine has 2 cores, shared by all nodes)\n")
+    print("| worker nodes | concurrency | wall s | trials/hour | vs 1 node |")
+    print("|---|---|---|---|---|")
+    first = None
+    for count in (1, 2, 4):
+        cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0})
+        for _ in range(count):
+            cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        with tempfile.TemporaryDirectory() as work:
+            search = replace(base, name=f"nodes{count}", trials=trials, concurrency=count,
+                             data=replace(base.data, cache=str(data_cache)),
+                             ray=replace(base.ray, storage_path=f"{work}/ray"),
+                             tracking=replace(base.tracking, uri=f"sqlite:///{work}/mlflow.db", experiment="bench-nodes",
+                                              artifacts=f"{work}/artifacts"))
+            ray.init(address=cluster.address, log_to_driver=False)
+            start = time.perf_counter()
+            outcome = run_search(search, "bench", progress=lambda line: None)
+            wall = time.perf_counter() - start
+            ray.shutdown()
+        cluster.shutdown()
+        rate = outcome.n_completed * 3600 / wall
+        first = first or rate
+        print(f"| {count} | {count} | {wall:.0f} | {rate:.0f} | {rate / first:.2f}× |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("what", nargs="?", default="all", choices=["breakdown", "samplers", "nodes", "all"])
+    parser.add_argument("--search-dir", default=None, help="a finished search's Ray dir (default: newest out/search/quickstart-*)")
+    parser.add_argument("--n", type=int, default=10, help="trials per sampler run")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--node-trials", type=int, default=8)
+    parser.add_argument("--cache", default=str(ROOT / "out" / "bench-search"))
+    args = parser.parse_args()
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    print(f"Machine: {platform.machine()}, Python {platform.python_version()}")
+    if args.what in ("breakdown", "all"):
+        search_dir = Path(args.search_dir) if args.search_dir else max((ROOT / "out" / "search").glob("quickstart-*"),
+                                                                       key=lambda p: p.stat().st_mtime, default=None)
+        if search_dir is None:
+            print("no quickstart search found: run `make demo` first")
+        else:
+            breakdown(search_dir)
+    if args.what in ("samplers", "all"):
+        samplers(cache, args.n, args.seeds)
+    if args.what in ("nodes", "all"):
+        nodes(args.node_trials, cache / "data")
+
+
+if __name__ == "__main__":
+    main()
