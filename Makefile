@@ -31,7 +31,7 @@ bench: $(STAMP)
 	$(BIN)/flowad data generate --config configs/data/demo.yaml --out $(DATA) --no-progress
 	$(BIN)/python bench/models.py --data $(DATA)/demo
 	$(BIN)/python bench/hardware.py --data $(DATA)/demo
-	$(BIN)/python bench/search.py all
+	$(BIN)/python bench/search_platform.py all
 
 mlflow-ui: $(STAMP)
 	mlflow/serve.sh

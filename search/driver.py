@@ -113,12 +113,12 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
     if resume and local_state and not Path(experiment_dir).exists():
         raise FlowadInputError(f"nothing to resume at {experiment_dir}")
     start = time.perf_counter()
+    warm_shared_inputs(search)  # before Ray or any run is started: a bad dataset leaves nothing behind
     start_ray(search.ray.address, num_cpus)
     search_run = tracking.open_search(search.tracking.uri, search.tracking.experiment, search.tracking.artifacts,
                                       search.name, resume, params=search_params(search), config_text=config_text)
     progress(f"search {search.name}: {search.trials} trials, {search.concurrency} at a time, sampler {search.sampler}; "
              f"MLflow run {search_run.parent_run_id} in experiment {search.tracking.experiment!r}")
-    warm_shared_inputs(search)
     resources = {"cpu": search.resources.cpus, "gpu": search.resources.gpus}
     fn = tune.with_resources(tune.with_parameters(trainable, search=search, search_run=search_run), resources)
     run_config = tune.RunConfig(name=search.name, storage_path=search.ray.storage_path, verbose=0,
@@ -132,11 +132,16 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
         tuner = tune.Tuner(fn, param_space=tune_space(search), run_config=run_config,
                            tune_config=tune.TuneConfig(search_alg=search_algorithm(search), scheduler=scheduler,
                                                        num_samples=search.trials, reuse_actors=True))
-    results = tuner.fit()
-    from ray.tune import ExperimentAnalysis
+    try:
+        results = tuner.fit()
+        from ray.tune import ExperimentAnalysis
 
-    known = {t.trial_id for t in ExperimentAnalysis(experiment_dir).trials}
-    summary = front.finish_search(search, search_run, results, known)
+        known = {t.trial_id for t in ExperimentAnalysis(experiment_dir).trials}
+        summary = front.finish_search(search, search_run, results, known)
+    except BaseException as exc:  # the parent run ends either way; --resume picks the search up again
+        status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+        tracking.end_run(search_run.uri, search_run.parent_run_id, status, f"{exc.__class__.__name__}: {exc}")
+        raise
     return SearchOutcome(search_run, len(results), summary.completed, summary.failed, summary.pruned,
                          summary.front_size, summary.hypervolume, time.perf_counter() - start)
 

@@ -98,7 +98,7 @@ def finish_search(search: SearchConfig, search_run: tracking.SearchRun, results,
     so the run is an orphan; it is tagged ``flowad.outcome=lost`` and deleted (soft, restorable in MLflow).
     """
     client = tracking.client_for(search_run.uri)
-    errored = {r.metrics.get("trial_id") for r in results if r.error is not None} if results is not None else set()
+    errored = {(r.metrics or {}).get("trial_id") for r in results if r.error is not None} if results is not None else set()
     _, children = tracking.child_runs(search_run.uri, search.tracking.experiment, search.name)
     for run in children:
         if run.data.tags.get(tracking.TRIAL) not in tune_trials:

@@ -73,9 +73,9 @@ def open_search(uri: str, experiment: str, artifacts: str, name: str, resume: bo
                 config_text: str) -> SearchRun:
     """The search's parent run: created, or (``resume``) found again. Refuses to reuse another search's name."""
     uri = absolute_uri(uri)
-    ensure_store(uri)
-    client = client_for(uri)
     try:
+        ensure_store(uri)
+        client = client_for(uri)
         exp_id = experiment_id(client, experiment, artifacts, create=True)
     except FlowadInputError:
         raise

@@ -185,3 +185,9 @@ def test_trial_configs_take_family_specific_widths_and_settings(tmp_path, micro_
     assert mlp["student"]["widths"] == [16, 8] and "learning_rate" not in mlp["student"]
     bad = write(tmp_path, search_yaml(tmp_path, micro_dataset, extra="families: {lgn: {bits: 0}}\n"), "bad.yaml")
     assert_one_line_error(run_cli("search", "run", str(bad)), "families.lgn", "bits")
+
+
+def test_a_missing_dataset_is_refused_before_anything_is_started(tmp_path):
+    path = write(tmp_path, search_yaml(tmp_path, tmp_path / "no-such-data"))
+    assert_one_line_error(run_cli("search", "run", str(path)), "no such dataset")
+    assert not (tmp_path / "ray").exists() and not (tmp_path / "mlflow.db").exists()
