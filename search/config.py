@@ -262,3 +262,18 @@ def trial_mapping(search: SearchConfig, params: dict[str, Any]) -> dict[str, Any
 def check_file_paths(search: SearchConfig) -> None:
     if not Path(search.data.path).exists():
         raise FlowadInputError(f"{search.data.path}: no such dataset or data config")
+
+
+def describe_params(params: dict[str, Any]) -> str:
+    """``depth=4 family=hgq widths=32-16 bits=6 beta=3.8e-07``: only what the trial's student family uses."""
+    family = params.get("student.family")
+    shown = []
+    for key, value in params.items():
+        name = key.split(".")[-1]
+        if (name == "lgn_widths" and family != "lgn") or (name == "widths" and family == "lgn" and "student.lgn_widths" in params) \
+                or (name == "beta" and family not in (None, "hgq")):
+            continue
+        if name == "beta":
+            value = f"{float(value):.2g}"
+        shown.append(f"{'widths' if name == 'lgn_widths' else name}={value}")
+    return " ".join(shown)

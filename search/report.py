@@ -33,14 +33,16 @@ def distill_table(metrics: dict[str, dict], agreement: dict[str, dict]) -> str:
 
 def front_table(front, metrics: list[str]) -> str:
     """The Pareto front (a DataFrame of trials) as text: parameters, objectives and hardware figures."""
-    params = sorted(c for c in front.columns if c.startswith("param."))
+    from search.config import describe_params
+
+    params = [c for c in front.columns if c.startswith("param.")]
     shown = list(dict.fromkeys([*metrics, "lut", "dsp", "latency_ns"]))
     rows = []
     for _, row in front.iterrows():
-        cells = [str(row["trial_id"])] + [str(row[p]) for p in params]
+        cells = [str(row["trial_id"]), describe_params({p.removeprefix("param."): row[p] for p in params if row[p] == row[p]})]
         for m in shown:
             value = row.get(m)
             digits = 3 if m.startswith("auc") or m in ("spearman", "emd") else 1 if m == "latency_ns" else 0
             cells.append("n/a" if value is None or value != value else f"{value:,.{digits}f}")
         rows.append(cells)
-    return text_table(["trial", *[p.removeprefix("param.") for p in params], *shown], rows, left=1)
+    return text_table(["trial", "model", *shown], rows, left=2)

@@ -17,7 +17,7 @@ from typing import Any
 from ray import tune
 
 from search import tracking
-from search.config import SearchConfig
+from search.config import SearchConfig, describe_params
 from search.trial import TrialFailed, artifacts_of, run_trial
 
 
@@ -93,16 +93,3 @@ class Progress(tune.Callback):
         self.done += 1
         self.emit(f"[{self.done}/{self.total}] {trial.trial_id}: error (see MLflow run tag flowad.error)")
 
-
-def describe_params(params: dict) -> str:
-    """``family=hgq widths=32-16 bits=6 beta=3.8e-07``: only what the trial's family uses."""
-    family = params.get("student.family")
-    shown = []
-    for key, value in params.items():
-        name = key.split(".")[-1]
-        if (name == "lgn_widths" and family != "lgn") or (name == "widths" and family == "lgn" and "student.lgn_widths" in params) \
-                or (name == "beta" and family not in (None, "hgq")):
-            continue
-        shown.append(f"{'widths' if name == 'lgn_widths' else name}={value:.2g}" if isinstance(value, float)
-                     else f"{'widths' if name == 'lgn_widths' else name}={value}")
-    return " ".join(shown)
