@@ -145,7 +145,13 @@ def nodes(trials: int, data_cache: Path) -> None:
     from search.config import load_search_config
     from search.driver import run_search
 
+    from flowad.configio import from_mapping
+    from flowad.distill import prepare
+    from flowad.teacher import TeacherConfig
+
     base = load_search_config(ROOT / "configs" / "search" / "tiny.yaml")
+    base = replace(base, data=replace(base.data, cache=str(data_cache)), pruning=replace(base.pruning, enabled=False))
+    prepare(base.data, from_mapping(TeacherConfig, base.teacher))  # the teacher is trained before any timing
     print(f"\n### Trials per hour with N loopback Ray worker nodes of 1 CPU each ({trials} tiny trials, pruning off; "
           f"this machine has 2 cores, shared by all nodes)\n")
     print("| worker nodes | concurrency | wall s | trials/hour | vs 1 node |")
@@ -158,7 +164,6 @@ def nodes(trials: int, data_cache: Path) -> None:
         cluster.wait_for_nodes()
         with tempfile.TemporaryDirectory() as work:
             search = replace(base, name=f"nodes{count}", trials=trials, concurrency=count,
-                             data=replace(base.data, cache=str(data_cache)),
                              ray=replace(base.ray, storage_path=f"{work}/ray"),
                              tracking=replace(base.tracking, uri=f"sqlite:///{work}/mlflow.db", experiment="bench-nodes",
                                               artifacts=f"{work}/artifacts"))

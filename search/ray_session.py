@@ -33,13 +33,9 @@ def start_ray(address: str | None, num_cpus: int | None = None) -> None:
     """Join the cluster at ``address``, or start a quiet local Ray that listens on loopback only."""
     import ray
 
+    configure_environment()
     if ray.is_initialized():
         return
-    quiet_libraries()
-    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
-    # per-epoch results carry no objectives (they exist only at a trial's end)
-    os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
     if address:
         check_reachable(address)
         ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
@@ -54,6 +50,15 @@ def stop_ray() -> None:
 
     if ray.is_initialized():
         ray.shutdown()
+
+
+def configure_environment() -> None:
+    """Settings every search needs, whether it starts Ray or finds it started (as benchmarks and notebooks do)."""
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    # per-epoch results carry no objectives (they exist only at a trial's end)
+    os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
+    quiet_libraries()
 
 
 def quiet_libraries() -> None:
