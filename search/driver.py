@@ -75,11 +75,12 @@ def optuna_sampler(search: SearchConfig):
 def search_algorithm(search: SearchConfig):
     from ray.tune.search import ConcurrencyLimiter
 
+    from search.distinct import DistinctConfigs
     from search.optuna_search import MultiObjectiveOptunaSearch
 
     algorithm = MultiObjectiveOptunaSearch(metric=search.metric_names, mode=search.directions,
                                            sampler=optuna_sampler(search), seed=search.seed)
-    return ConcurrencyLimiter(algorithm, max_concurrent=search.concurrency)
+    return ConcurrencyLimiter(DistinctConfigs(algorithm), max_concurrent=search.concurrency)
 
 
 def warm_shared_inputs(search: SearchConfig) -> None:

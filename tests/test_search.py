@@ -191,3 +191,29 @@ def test_a_missing_dataset_is_refused_before_anything_is_started(tmp_path):
     path = write(tmp_path, search_yaml(tmp_path, tmp_path / "no-such-data"))
     assert_one_line_error(run_cli("search", "run", str(path)), "no such dataset")
     assert not (tmp_path / "ray").exists() and not (tmp_path / "mlflow.db").exists()
+
+
+def test_distinct_configs_never_reruns_a_configuration_until_the_space_is_exhausted(tmp_path):
+    import optuna
+    from ray import tune
+
+    from search.distinct import DistinctConfigs
+    from search.optuna_search import MultiObjectiveOptunaSearch
+
+    inner = MultiObjectiveOptunaSearch(space={"a": tune.choice([1, 2])}, metric=["auc", "lut"], mode=["max", "min"],
+                                       sampler=optuna.samplers.RandomSampler(seed=3))
+    searcher = DistinctConfigs(inner, max_attempts=20)
+    first = searcher.suggest("t1")
+    searcher.on_trial_complete("t1", {"auc": 0.8, "lut": 10.0})
+    second = searcher.suggest("t2")
+    assert second != first  # the only other configuration
+    searcher.on_trial_complete("t2", {"auc": 0.7, "lut": 5.0})
+    third = searcher.suggest("t3")  # nothing new is left: after 20 tries the duplicate runs
+    assert third in (first, second) and searcher.skipped >= 19
+    states = [t.state for t in inner._ot_study.trials]
+    assert states.count(optuna.trial.TrialState.COMPLETE) == 2 + searcher.skipped  # skipped ones told their known result
+    searcher.save(tmp_path / "state.pkl")
+    restored = DistinctConfigs(MultiObjectiveOptunaSearch(space={"a": tune.choice([1, 2])}, metric=["auc", "lut"],
+                                                          mode=["max", "min"]))
+    restored.restore(tmp_path / "state.pkl")
+    assert restored.first_trial == searcher.first_trial and len(restored.inner._ot_study.trials) == len(states)
