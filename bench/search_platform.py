@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-STEPS = ("data", "teacher", "distill", "convert", "estimate", "csim", "tracking")
+STEPS = ("data", "teacher_wait", "teacher", "distill", "convert", "estimate", "csim", "tracking")
 
 
 def breakdown(search_dir: Path) -> None:
@@ -49,10 +49,12 @@ def breakdown(search_dir: Path) -> None:
     trained = [t for t in trials if t.get("teacher_trained_now")]
     training = sum(t["time_distill"] + (t["time_teacher"] if t.get("teacher_trained_now") else 0.0) for t in trials)
     estimating = sum(t.get("time_estimate", 0.0) + t.get("time_csim", 0.0) for t in trials)
+    waiting = sum(t.get("time_teacher_wait", 0.0) for t in trials)
     print(f"\nOutside training (everything but teacher training and student distillation): "
-          f"{1 - training / total.sum():.1%} of trial time, of which hardware estimation {estimating / total.sum():.1%} "
-          f"and platform overhead (data, cached-teacher loads, conversion, tracking, Ray) "
-          f"{1 - (training + estimating) / total.sum():.1%} (target ≤ 10 %).")
+          f"{1 - training / total.sum():.1%} of trial time: waiting for a teacher another trial is training "
+          f"{waiting / total.sum():.1%}, hardware estimation {estimating / total.sum():.1%}, platform overhead "
+          f"(data, cached-teacher loads, conversion, tracking, Ray) {1 - (training + estimating + waiting) / total.sum():.1%} "
+          f"(target ≤ 10 %).")
     print(f"Teacher cache: {len(trained)} teachers trained for {len(trials)} finished trials "
           f"({len({json.dumps({k: v for k, v in t['config'].items() if k.startswith('teacher.')}, sort_keys=True) for t in trials})} distinct teacher configs).")
 

@@ -70,7 +70,8 @@ class Prepared:
     teacher_trained_now: bool
     scores: Scores
     seconds: dict[str, float] = field(default_factory=dict)
-    """Wall time of each step: ``data`` (generate/load), ``teacher`` (train or load, scores)."""
+    """Wall time of each step: ``data`` (generate/load), ``teacher_wait`` (another process training the same
+    teacher), ``teacher`` (train or load, scores)."""
 
     @property
     def signals(self) -> list[str]:
@@ -92,6 +93,7 @@ def prepare(source: DataSource, teacher_config: TeacherConfig) -> Prepared:
     teacher_path.parent.mkdir(parents=True, exist_ok=True)
     # one trainer per teacher key, however many processes ask at once; the others wait and load its checkpoint
     with FileLock(str(teacher_path) + ".lock"):
+        acquired = time.perf_counter()
         trained_now = not teacher_path.is_file()
         if trained_now:
             bg = arrays[background]
@@ -100,7 +102,7 @@ def prepare(source: DataSource, teacher_config: TeacherConfig) -> Prepared:
         else:
             teacher = Teacher.load(teacher_path)
         scores = cached_scores(teacher, arrays, cache / "scores" / f"{key}.npz")
-    seconds = {"data": loaded - start, "teacher": time.perf_counter() - loaded}
+    seconds = {"data": loaded - start, "teacher_wait": acquired - loaded, "teacher": time.perf_counter() - acquired}
     return Prepared(dataset, arrays, background, teacher, teacher_path, trained_now, scores, seconds)
 
 
