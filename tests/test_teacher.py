@@ -55,6 +55,28 @@ def test_preprocessing_is_fitted_on_train_only():
     assert Preprocessor.fit("objects", objects, 0.05).n_features == 56
 
 
+@pytest.mark.parametrize("view", ["calo", "objects"])
+def test_device_preprocessing_equals_host_preprocessing(view):
+    """Scoring on a GPU preprocesses with torch; it must give the numpy path's inputs, bit for bit on CPU."""
+    rng = np.random.default_rng(1)
+    if view == "calo":
+        x = np.minimum(rng.poisson(4, (400, 18, 14)), 1023).astype(np.uint16)
+    else:
+        x = np.abs(rng.normal(size=(400, 57))).astype(np.float32)
+        x[:, 1] = 0  # a constant feature: dropped
+    pre = Preprocessor.fit(view, x[:300], 0.05)
+    raw = torch.from_numpy(x.reshape(len(x), -1).astype(np.float32))
+    np.testing.assert_array_equal(pre.transform_tensor(raw).numpy(), pre.transform(x))
+
+
+def test_scoring_in_chunks_changes_nothing():
+    rng = np.random.default_rng(2)
+    x = np.minimum(rng.poisson(4, (600, 18, 14)), 1023).astype(np.uint16)
+    teacher = train_teacher(TeacherConfig(**{**FAST, "epochs": 1}), x[:400], x[400:500])
+    # float32 matrix products may round differently with the batch's shape: equal to float32 precision
+    np.testing.assert_allclose(teacher.score(x[500:], chunk=7), teacher.score(x[500:]), rtol=1e-6)
+
+
 def test_checkpoints_are_loaded_safely(tmp_path):
     path = tmp_path / "evil.pt"
     torch.save({"format": 1, "config": {"kind": "flow"}, "payload": object()}, path)

@@ -26,11 +26,27 @@ class Teacher:
     module: torch.nn.Module
     history: list[dict] = field(default_factory=list)
 
-    def score(self, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-        """Anomaly score per event (float64): −log p(x) for a flow, reconstruction MSE for the cae."""
+    def score(self, x: np.ndarray, batch_size: int = 4096, chunk: int = 65_536) -> np.ndarray:
+        """Anomaly score per event (float64): −log p(x) for a flow, reconstruction MSE for the cae.
+
+        Events are scored ``chunk`` at a time, so memory stays bounded. On a GPU the raw events are copied
+        (integer counts as float32, exact below 2^24) and preprocessed there, leaving no per-event work on
+        the host; on the CPU numpy preprocesses them (faster there than torch's float64 kernels).
+        """
         device = next(self.module.parameters()).device
-        inputs = torch.from_numpy(self.preprocessor.transform(x)).to(device)
-        return per_event(self.module, inputs, batch_size).double().cpu().numpy()
+        flat = x.reshape(len(x), -1)
+        scores = []
+        for start in range(0, len(flat), chunk):
+            inputs = self._inputs(flat[start:start + chunk], device)
+            scores.append(per_event(self.module, inputs, batch_size).double().cpu())
+        return torch.cat(scores).numpy() if scores else np.zeros(0)
+
+    def _inputs(self, flat: np.ndarray, device: torch.device) -> torch.Tensor:
+        if device.type == "cpu":
+            return torch.from_numpy(self.preprocessor.transform(flat))
+        dtype = np.float32 if np.issubdtype(flat.dtype, np.integer) else flat.dtype
+        raw = torch.from_numpy(np.ascontiguousarray(flat, dtype=dtype)).to(device)
+        return self.preprocessor.transform_tensor(raw)
 
     def save(self, path: str | Path) -> Path:
         """State dict + config + preprocessing, all plain data (loads with ``weights_only=True``)."""
