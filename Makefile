@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/data_generation.py
 	$(BIN)/flowad data generate --config configs/data/demo.yaml --out $(DATA) --no-progress
 	$(BIN)/python bench/models.py --data $(DATA)/demo
+	$(BIN)/python bench/teacher_throughput.py --data $(DATA)/demo
 	$(BIN)/python bench/hardware.py --data $(DATA)/demo
 	$(BIN)/python bench/search_platform.py all
 
