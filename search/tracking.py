@@ -23,11 +23,27 @@ PARENT_TAG = "mlflow.parentRunId"
 ROLE, SEARCH, TRIAL = "flowad.role", "flowad.search", "flowad.trial_id"
 
 
+_READY: set[str] = set()
+
+
 def client_for(uri: str):
+    """An MLflow client. For a SQLite store, the first use in each process creates or upgrades the schema
+    under a lock file beside the database: two processes initialising one fresh store at once (a search
+    starting while ``select`` or the UI opens it) otherwise leave it half-made and one of them fails."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     from mlflow.tracking import MlflowClient
 
-    return MlflowClient(tracking_uri=uri)
+    m = re.match(r"^sqlite:///(.+)$", uri)
+    if not m or uri in _READY:
+        return MlflowClient(tracking_uri=uri)
+    from filelock import FileLock
+
+    ensure_store(uri)
+    with FileLock(f"{m.group(1)}.lock"):  # the constructor creates or upgrades the schema
+        client = MlflowClient(tracking_uri=uri)
+        client.search_experiments(max_results=1)
+    _READY.add(uri)
+    return client
 
 
 def absolute_uri(uri: str) -> str:
@@ -136,8 +152,12 @@ def end_run(uri: str, run_id: str, status: str, reason: str = "") -> None:
 
 def child_runs(uri: str, experiment: str, search: str | None = None):
     """(parent run, its child runs) of the newest search in ``experiment`` (or the one named ``search``)."""
-    client = client_for(absolute_uri(uri))
+    uri = absolute_uri(uri)
+    m = re.match(r"^sqlite:///(.+)$", uri)
+    if m and not Path(m.group(1)).is_file():
+        raise FlowadInputError(f"no MLflow store at {m.group(1)} (check --tracking-uri)")
     try:
+        client = client_for(uri)
         exp_id = experiment_id(client, experiment, None, create=False)
     except FlowadInputError:
         raise

@@ -51,9 +51,7 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
         tracking.end_run(search_run.uri, run_id, "FAILED", f"{exc.__class__.__name__}: {exc}")
         raise
     begin = time.perf_counter()
-    from mlflow.tracking import MlflowClient
-
-    client = MlflowClient(search_run.uri)
+    client = tracking.client_for(search_run.uri)
     for name, path in artifacts_of(workdir).items():
         folder = str(Path(name).parent) if "/" in name else None
         if path.is_dir():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -136,13 +137,17 @@ def test_killed_driver_resumes_with_every_trial_exactly_once(tmp_path, micro_dat
     space = '  student.family: {choices: [qkeras, hgq]}\n  student.bits: {low: 3, high: 8, integer: true}\n'
     path = write(tmp_path, search_yaml(tmp_path, micro_dataset, name="r", trials=trials, space=space))
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    driver = subprocess.Popen([sys.executable, "-m", "search.cli", "search", "run", str(path), "--cpus", "2"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    log = tmp_path / "driver.log"
+    with log.open("w") as out:  # a file, not a pipe: nobody reads a pipe here, and a full one blocks the driver
+        driver = subprocess.Popen([sys.executable, "-m", "search.cli", "search", "run", str(path), "--cpus", "2"],
+                                  cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 400
     try:
         while time.time() < deadline:
             time.sleep(2)
-            if (tmp_path / "mlflow.db").exists():
+            if driver.poll() is not None:
+                pytest.fail(f"the driver exited ({driver.returncode}) before it was killed:\n{log.read_text()[-3000:]}")
+            if "MLflow run" in log.read_text():  # the driver has made the store and its parent run
                 try:
                     _, runs = children(tmp_path, "r")
                 except Exception:
@@ -154,7 +159,8 @@ def test_killed_driver_resumes_with_every_trial_exactly_once(tmp_path, micro_dat
         assert driver.poll() is None, "the search finished before it could be killed"
         time.sleep(3)  # let Tune persist its experiment state once more
     finally:
-        os.killpg(driver.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(driver.pid, signal.SIGKILL)
         driver.wait()
     subprocess.run([sys.executable, "-m", "ray.scripts.scripts", "stop", "--force"], capture_output=True, timeout=120)
 
@@ -217,3 +223,19 @@ def test_distinct_configs_never_reruns_a_configuration_until_the_space_is_exhaus
                                                           mode=["max", "min"]))
     restored.restore(tmp_path / "state.pkl")
     assert restored.first_trial == searcher.first_trial and len(restored.inner._ot_study.trials) == len(states)
+
+
+def test_processes_opening_one_fresh_store_at_once_all_succeed(tmp_path):
+    """MLflow's schema set-up is not safe across processes: without the lock, 2 of 3 failed here."""
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    code = "import sys; from search import tracking; tracking.client_for(sys.argv[1]).search_experiments(); print('ok')"
+    procs = [subprocess.Popen([sys.executable, "-c", code, uri], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outcomes = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err[-500:] for _, err in outcomes]
+
+
+def test_reading_a_missing_store_is_one_line(tmp_path):
+    shown = run_cli("search", "pareto", "--experiment", "e2e", "--tracking-uri", f"sqlite:///{tmp_path}/nope.db")
+    assert_one_line_error(shown, "no MLflow store at")
+    assert not (tmp_path / "nope.db").exists()
