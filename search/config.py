@@ -264,15 +264,25 @@ def check_file_paths(search: SearchConfig) -> None:
         raise FlowadInputError(f"{search.data.path}: no such dataset or data config")
 
 
-def describe_params(params: dict[str, Any]) -> str:
-    """``depth=4 family=hgq widths=32-16 bits=6 beta=3.8e-07``: only what the trial's student family uses."""
+def relevant_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The trial's parameters that its student family uses: an LGN ignores ``widths`` (when ``lgn_widths``
+    is searched) and β, the MLP families ignore ``lgn_widths``, and only HGQ uses β."""
     family = params.get("student.family")
-    shown = []
+    kept = {}
     for key, value in params.items():
         name = key.split(".")[-1]
         if (name == "lgn_widths" and family != "lgn") or (name == "widths" and family == "lgn" and "student.lgn_widths" in params) \
                 or (name == "beta" and family not in (None, "hgq")):
             continue
+        kept[key] = value
+    return kept
+
+
+def describe_params(params: dict[str, Any]) -> str:
+    """``depth=4 family=hgq widths=32-16 bits=6 beta=3.8e-07``: only what the trial's student family uses."""
+    shown = []
+    for key, value in relevant_params(params).items():
+        name = key.split(".")[-1]
         if name == "beta":
             value = f"{float(value):.2g}"
         shown.append(f"{'widths' if name == 'lgn_widths' else name}={value}")

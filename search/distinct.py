@@ -6,7 +6,8 @@ and hardware estimate and teaches the sampler nothing new. ``DistinctConfigs`` w
 the inner searcher suggests a configuration already suggested in this search, the wrapper tells it that
 configuration's known result (or PRUNED while the first run is still going) under a throw-away trial id,
 and asks again, up to ``max_attempts`` times. Only a configuration the search has not seen becomes a trial.
-When the space is exhausted the last suggestion is run anyway.
+When the space is exhausted the last suggestion is run anyway. Parameters the trial's student family
+ignores do not make a configuration new.
 """
 
 from __future__ import annotations
@@ -17,9 +18,13 @@ from typing import Any
 
 from ray.tune.search import Searcher
 
+from search.config import relevant_params
+
 
 def config_key(config: dict[str, Any]) -> str:
-    return json.dumps(config, sort_keys=True, default=str)
+    """Configurations that differ only in parameters their student family ignores (a QKeras student's β)
+    are the same configuration."""
+    return json.dumps(relevant_params(config), sort_keys=True, default=str)
 
 
 class DistinctConfigs(Searcher):

@@ -225,8 +225,21 @@ def test_distinct_configs_never_reruns_a_configuration_until_the_space_is_exhaus
     assert restored.first_trial == searcher.first_trial and len(restored.inner._ot_study.trials) == len(states)
 
 
+def test_a_parameter_the_family_ignores_does_not_make_a_configuration_new():
+    from search.distinct import config_key
+
+    qkeras = {"student.family": "qkeras", "student.widths": "16-8", "student.lgn_widths": "512-256", "student.beta": 1e-7}
+    assert config_key(qkeras) == config_key({**qkeras, "student.beta": 3e-7, "student.lgn_widths": "1024-512"})
+    assert config_key(qkeras) != config_key({**qkeras, "student.widths": "32-16"})
+    hgq = {**qkeras, "student.family": "hgq"}
+    assert config_key(hgq) != config_key({**hgq, "student.beta": 3e-7})
+    lgn = {**qkeras, "student.family": "lgn"}
+    assert config_key(lgn) == config_key({**lgn, "student.widths": "32-16"})
+    assert config_key(lgn) != config_key({**lgn, "student.lgn_widths": "1024-512"})
+
+
 def test_processes_opening_one_fresh_store_at_once_all_succeed(tmp_path):
-    """MLflow's schema set-up is not safe across processes: without the lock, 2 of 3 failed here."""
+    """MLflow's schema set-up is not safe across processes: without the lock, at most 1 of 3 succeeded here."""
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     code = "import sys; from search import tracking; tracking.client_for(sys.argv[1]).search_experiments(); print('ok')"
     procs = [subprocess.Popen([sys.executable, "-c", code, uri], cwd=ROOT, stdout=subprocess.PIPE,
