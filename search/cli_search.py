@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from flowad.errors import FlowadInputError
@@ -85,8 +86,7 @@ def _pareto(args: argparse.Namespace) -> int:
     tagged = {run.info.run_id for run in children if run.data.tags.get("pareto") == "true"}
     if tagged:  # the front the search computed (with its constraints); recomputed only when untagged
         front = summary.table[summary.table["run_id"].isin(tagged)].sort_values(metrics[0], ascending=directions[0] == "min")
-        summary = type(summary)(summary.table.assign(pareto=summary.table["run_id"].isin(tagged)), front,
-                                summary.reference, summary.hypervolume, summary.completed, summary.failed, summary.pruned)
+        summary = replace(summary, table=summary.table.assign(pareto=summary.table["run_id"].isin(tagged)), front=front)
     name = parent.data.tags.get(tracking.SEARCH, "search")
     out = Path(args.out or f"out/pareto/{name}")
     paths = write_front(summary, metrics, out, title=name)

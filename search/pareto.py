@@ -9,7 +9,6 @@ objective (the worst value that still counts).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -103,11 +102,3 @@ def plot_fronts(columns: dict[str, np.ndarray], front: np.ndarray, quality: str,
         plt.close(fig)
         paths.append(path)
     return paths
-
-
-def finite(value) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return math.nan
-    return value

@@ -33,31 +33,37 @@ def client_for(uri: str):
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     from mlflow.tracking import MlflowClient
 
-    m = re.match(r"^sqlite:///(.+)$", uri)
-    if not m or uri in _READY:
+    path = sqlite_path(uri)
+    if not path or uri in _READY:
         return MlflowClient(tracking_uri=uri)
     from filelock import FileLock
 
     ensure_store(uri)
-    with FileLock(f"{m.group(1)}.lock"):  # the constructor creates or upgrades the schema
+    with FileLock(f"{path}.lock"):  # the constructor creates or upgrades the schema
         client = MlflowClient(tracking_uri=uri)
         client.search_experiments(max_results=1)
     _READY.add(uri)
     return client
 
 
+def sqlite_path(uri: str) -> str | None:
+    """The database file of a ``sqlite:///path`` URI; None for any other store."""
+    m = re.match(r"^sqlite:///(.+)$", uri)
+    return m.group(1) if m else None
+
+
 def absolute_uri(uri: str) -> str:
     """A relative ``sqlite:///path`` made absolute (Ray trials run in other working directories)."""
-    m = re.match(r"^sqlite:///(.+)$", uri)
-    if m and not m.group(1).startswith("/"):
-        return f"sqlite:///{Path(m.group(1)).resolve()}"
+    path = sqlite_path(uri)
+    if path and not path.startswith("/"):
+        return f"sqlite:///{Path(path).resolve()}"
     return uri
 
 
 def ensure_store(uri: str) -> None:
-    m = re.match(r"^sqlite:///(.+)$", uri)
-    if m:
-        Path(m.group(1)).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_path(uri)
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,18 @@ class SearchRun:
     experiment_id: str
     parent_run_id: str
     name: str
+
+
+def open_experiment(uri: str, experiment: str, artifacts: str | None, create: bool):
+    """(client, experiment id) of ``experiment`` in the store at ``uri``; a store MLflow cannot open is one line."""
+    try:
+        client = client_for(uri)
+        return client, experiment_id(client, experiment, artifacts, create)
+    except FlowadInputError:
+        raise
+    except Exception as exc:
+        verb = "open" if create else "read"
+        raise FlowadInputError(f"cannot {verb} MLflow store {uri}: {str(exc).splitlines()[0][:200]}") from None
 
 
 def experiment_id(client, experiment: str, artifacts: str | None, create: bool) -> str:
@@ -89,14 +107,7 @@ def open_search(uri: str, experiment: str, artifacts: str, name: str, resume: bo
                 config_text: str) -> SearchRun:
     """The search's parent run: created, or (``resume``) found again. Refuses to reuse another search's name."""
     uri = absolute_uri(uri)
-    try:
-        ensure_store(uri)
-        client = client_for(uri)
-        exp_id = experiment_id(client, experiment, artifacts, create=True)
-    except FlowadInputError:
-        raise
-    except Exception as exc:
-        raise FlowadInputError(f"cannot open MLflow store {uri}: {str(exc).splitlines()[0][:200]}") from None
+    client, exp_id = open_experiment(uri, experiment, artifacts, create=True)
     existing = parent_runs(client, exp_id, name)
     if existing and not resume:
         raise FlowadInputError(f"experiment {experiment!r} already holds a search named {name!r} "
@@ -153,16 +164,10 @@ def end_run(uri: str, run_id: str, status: str, reason: str = "") -> None:
 def child_runs(uri: str, experiment: str, search: str | None = None):
     """(parent run, its child runs) of the newest search in ``experiment`` (or the one named ``search``)."""
     uri = absolute_uri(uri)
-    m = re.match(r"^sqlite:///(.+)$", uri)
-    if m and not Path(m.group(1)).is_file():
-        raise FlowadInputError(f"no MLflow store at {m.group(1)} (check --tracking-uri)")
-    try:
-        client = client_for(uri)
-        exp_id = experiment_id(client, experiment, None, create=False)
-    except FlowadInputError:
-        raise
-    except Exception as exc:
-        raise FlowadInputError(f"cannot read MLflow store {uri}: {str(exc).splitlines()[0][:200]}") from None
+    path = sqlite_path(uri)
+    if path and not Path(path).is_file():
+        raise FlowadInputError(f"no MLflow store at {path} (check --tracking-uri)")
+    client, exp_id = open_experiment(uri, experiment, None, create=False)
     parents = parent_runs(client, exp_id, search)
     if not parents:
         raise FlowadInputError(f"experiment {experiment!r} has no search runs" + (f" named {search!r}" if search else ""))

@@ -7,6 +7,7 @@ estimator cannot estimate it) raise :class:`TrialFailed` with the reason; a tria
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from flowad.configio import from_mapping
+from flowad.data.storage import VIEW_SHAPES
 from flowad.distill import DistillConfig, prepare, run_distillation
 from flowad.errors import FlowadInputError
 from flowad.hardware import ConversionError, convert, emulate, estimate
@@ -38,16 +40,12 @@ def static_cost(student: StudentConfig, n_inputs: int) -> float:
     return float(sum(a * b for a, b in zip(sizes, sizes[1:])) * student.bits)
 
 
-def n_inputs_of(view: str) -> int:
-    return 252 if view == "calo" else 57
-
-
 def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
               on_epoch: Callable[[dict], None] | None = None, csim: bool = False) -> dict[str, Any]:
     """Run one trial in ``workdir``; returns every metric (objectives, the rest, and ``time_*`` seconds)."""
     workdir = Path(workdir)
     config = from_mapping(DistillConfig, {**trial_mapping(search, params), "out": str(workdir / "distill")})
-    cost = static_cost(config.student, n_inputs_of(config.teacher.view))
+    cost = static_cost(config.student, math.prod(VIEW_SHAPES[config.teacher.view]))
     seconds: dict[str, float] = {}
 
     prepared = prepare(config.data, config.teacher)
