@@ -153,7 +153,7 @@ def workers_and_disk(quick: bool) -> tuple[dict, list[dict]]:
             for col, b in column_bytes(shard).items():
                 total[col] = total.get(col, 0) + b
         sizes.append({"process": process_dir.name, "events": n, **{k: 1000 * v / n for k, v in total.items()}})
-    events = sum(p.events for p in config.processes.values()) + config.pileup.pool_events * len(config.used_splits())
+    events = sum(sum(config.process_splits(n).values()) for n in config.processes) + sum(config.pileup.pool_size(s) for s in config.used_splits())
     shutil.rmtree(root)
     return {"events": events, **times}, sizes
 

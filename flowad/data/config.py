@@ -10,7 +10,7 @@ from flowad.data.processes import Process, build_process
 from flowad.errors import ConfigError, check
 
 # Bumped whenever generated arrays would change for the same config: part of every cache key.
-DATA_FORMAT_VERSION = 1
+DATA_FORMAT_VERSION = 2  # 2: ZeroBias is pile-up only; hard pile-up generated fresh
 MAX_PILEUP = 200.0  # HL-LHC design <mu>; more is not a collider we emulate
 
 
@@ -22,10 +22,22 @@ class PileupConfig:
     """Poisson mean ⟨μ⟩ of extra collisions per bunch crossing."""
     pool_events: int = 5000
     """Minimum-bias events generated per split's pool."""
+    split_pool_events: dict[str, int] = field(default_factory=dict)
+    """Pool size of named splits, overriding ``pool_events``."""
+    hard_pthat_min_gev: float = 20.0
+    """Interactions whose hardest scatter has p̂T above this (GeV) are never premixed: the pool rejects them
+    and each crossing gets its share of fresh ones (:mod:`flowad.data.pileup`). 0 premixes everything."""
 
     def __post_init__(self) -> None:
         check(0.0 <= self.mean <= MAX_PILEUP, "mean", f"must be in [0, {MAX_PILEUP:g}], got {self.mean:g}")
-        check(self.pool_events >= 50, "pool_events", f"must be >= 50, got {self.pool_events}")
+        check(self.hard_pthat_min_gev == 0 or 5.0 <= self.hard_pthat_min_gev <= 500.0, "hard_pthat_min_gev",
+              f"must be 0 (off) or in [5, 500] GeV, got {self.hard_pthat_min_gev:g}")
+        for key, n in {"pool_events": self.pool_events, **{f"split_pool_events.{s}": n for s, n in self.split_pool_events.items()}}.items():
+            check(50 <= n <= 10_000_000, key, f"must be in [50, 1e7], got {n}")
+
+    def pool_size(self, split: str) -> int:
+        """Minimum-bias events in ``split``'s pool."""
+        return self.split_pool_events.get(split, self.pool_events)
 
 
 @dataclass(frozen=True)
@@ -74,17 +86,28 @@ class DetectorConfig:
 
 @dataclass(frozen=True)
 class ProcessConfig:
-    """One physics process to generate: its kind, parameters, event count and splits."""
+    """One physics process to generate: its kind, parameters, event count and splits.
+
+    Give ``events`` (divided over ``splits`` by the config's fractions) or ``split_events`` (exact counts per
+    split, e.g. ZeroBias with ≥ 100k crossings where trigger rates are measured), not both.
+    """
 
     kind: str
-    events: int
+    events: int = 0
     splits: tuple[str, ...] = ()
     """Splits this process is generated for; empty means all of the config's splits."""
+    split_events: dict[str, int] = field(default_factory=dict)
+    """Exact events per split; replaces ``events`` and ``splits``."""
     params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        check(self.events >= 1, "events", f"must be >= 1, got {self.events}")
-        check(self.events <= 100_000_000, "events", f"must be <= 1e8, got {self.events}")
+        if self.split_events:
+            check(self.events == 0 and not self.splits, "split_events", "give split_events or events/splits, not both")
+            for split, n in self.split_events.items():
+                check(1 <= n <= 100_000_000, f"split_events.{split}", f"must be in [1, 1e8], got {n}")
+        else:
+            check(self.events >= 1, "events", f"must be >= 1, got {self.events}")
+            check(self.events <= 100_000_000, "events", f"must be <= 1e8, got {self.events}")
         object.__setattr__(self, "process", build_process(self.kind, self.params))
 
     process: Process = field(init=False, repr=False, compare=False)
@@ -119,13 +142,22 @@ class DataConfig:
         for name, proc in self.processes.items():
             check(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name) is not None, f"processes.{name}",
                   "process names are letters, digits, '_' and '-'")
-            for split in proc.splits:
-                if split not in self.splits:
-                    raise ConfigError(f"processes.{name}.splits", f"unknown split {split!r} (config has: {', '.join(self.splits)})")
+            for key, named in (("splits", proc.splits), ("split_events", tuple(proc.split_events))):
+                for split in named:
+                    if split not in self.splits:
+                        raise ConfigError(f"processes.{name}.{key}", f"unknown split {split!r} (config has: {', '.join(self.splits)})")
+        for name, proc in self.processes.items():
+            check(not getattr(proc.process, "pileup_only", False) or self.pileup.mean > 0, f"processes.{name}",
+                  "a ZeroBias crossing is all pile-up: it needs pileup.mean > 0")
+        for split in self.pileup.split_pool_events:
+            if split not in self.splits:
+                raise ConfigError(f"pileup.split_pool_events.{split}", f"unknown split {split!r} (config has: {', '.join(self.splits)})")
 
     def process_splits(self, name: str) -> dict[str, int]:
         """Events per split for process ``name``: its split fractions renormalised, remainder to the first."""
         proc = self.processes[name]
+        if proc.split_events:
+            return {s: proc.split_events[s] for s in self.splits if s in proc.split_events}
         chosen = proc.splits or tuple(self.splits)
         total = sum(self.splits[s] for s in chosen)
         counts = {s: int(proc.events * self.splits[s] / total) for s in chosen}

@@ -29,6 +29,12 @@ class EventTable:
         """The entries where ``mask`` holds (row order is kept)."""
         return EventTable(self.n_events, self.row[mask], {k: v[mask] for k, v in self.columns.items()})
 
+    def take_events(self, keep: np.ndarray) -> "EventTable":
+        """Only the events where ``keep`` (one bool per event) holds, renumbered in order."""
+        new_row = np.cumsum(keep) - 1
+        mask = keep[self.row]
+        return EventTable(int(keep.sum()), new_row[self.row[mask]], {k: v[mask] for k, v in self.columns.items()})
+
     def counts(self) -> np.ndarray:
         """Entries per event."""
         return np.bincount(self.row, minlength=self.n_events)

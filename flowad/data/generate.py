@@ -54,7 +54,7 @@ def plan(config: DataConfig, directory: Path) -> tuple[list[ShardTask], list[Sha
     pools = []
     if config.pileup.mean > 0:
         for split in config.used_splits():
-            pools += split_up(config.pileup.pool_events, split=split)
+            pools += split_up(config.pileup.pool_size(split), split=split)
     events = []
     for name in config.processes:
         for split, n in config.process_splits(name).items():

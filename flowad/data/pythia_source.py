@@ -62,6 +62,10 @@ class PythiaSource:
 
     def next_batch(self, n_events: int) -> EventTable:
         """``n_events`` events (Pythia's failed events are skipped and regenerated)."""
+        return self.next_batch_with_scale(n_events)[0]
+
+    def next_batch_with_scale(self, n_events: int) -> tuple[EventTable, np.ndarray]:
+        """``n_events`` events and each one's hardest-scatter p̂T (GeV; for minimum bias, its hardest MPI)."""
         parts = []
         have = 0
         while have < n_events:
@@ -71,7 +75,7 @@ class PythiaSource:
             parts.append(batch)
             have += len(batch)
         events = parts[0] if len(parts) == 1 else ak.concatenate(parts)
-        return visible_particles(events)
+        return visible_particles(events), np.sqrt(np.maximum(ak.to_numpy(events.info.pT2Hat), 0.0))
 
     def cross_section_mb(self) -> float:
         return float(self._pythia.infoPython().sigmaGen())

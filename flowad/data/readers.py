@@ -7,6 +7,7 @@ files drop in where generated ones were.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -47,7 +48,7 @@ def load(
             raise FlowadInputError(f"{path}: ADC2021 files hold only the 'objects' view, not {view!r}")
         arrays = {path.stem: split_events(read_adc2021(path), hdf5_splits, seed)}
     elif path.is_dir():
-        arrays = _load_dataset(path, view)
+        arrays = _load_dataset(path, view, splits)
     elif path.suffix == ".parquet":
         meta = read_metadata(path)
         if "process" not in meta:
@@ -70,9 +71,23 @@ def dataset_manifest(directory: Path) -> dict:
         raise FlowadInputError(f"{manifest}: corrupted manifest (not JSON)") from None
 
 
-def _load_dataset(directory: Path, view: str) -> Arrays:
+def dataset_identity(path: Path) -> str:
+    """A stable identity of a dataset: its config hash (generated), or a digest of the file's bytes."""
+    if path.is_dir():
+        return dataset_manifest(path)["config_hash"]
+    digest = hashlib.blake2b(digest_size=8)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _load_dataset(directory: Path, view: str, splits: Sequence[str] | None = None) -> Arrays:
+    """Arrays of every shard in the manifest; shards of splits not in ``splits`` are never opened."""
     parts: dict[str, dict[str, list[np.ndarray]]] = {}
     for shard in dataset_manifest(directory)["shards"]:
+        if splits is not None and shard["split"] not in splits:
+            continue
         array = read_events(directory / shard["path"], view)
         if len(array) != shard["events"]:
             raise FlowadInputError(f"{directory / shard['path']}: {len(array)} events, manifest says {shard['events']}")

@@ -1,7 +1,8 @@
 """Shards: the unit of parallel generation, a pure function of (config, task).
 
-A pool shard simulates minimum-bias events for one split's pile-up pool; an event shard generates
-one process's events for one split, premixes pile-up from that split's pool and writes both views.
+A pool shard simulates soft minimum-bias events for one split's pile-up pool (rejecting and counting hard
+ones); an event shard generates one process's events for one split, adds pile-up (soft from that split's
+pool, hard fresh: :mod:`flowad.data.pileup`) and writes both views.
 Seeds are derived from the config seed and the shard's identity, so a shard is the same whichever
 worker (process pool, Ray task, another machine) runs it.
 """
@@ -22,7 +23,8 @@ import flowad
 from flowad.configio import to_plain
 from flowad.data.config import DATA_FORMAT_VERSION, DataConfig
 from flowad.data.detector import Deposits, respond
-from flowad.data.pileup import PILEUP_SETTINGS, concat_events, overlay
+from flowad.data.event_table import EventTable
+from flowad.data.pileup import PILEUP_SETTINGS, attach, concat_events, empty_deposits, hard_pileup_settings, overlay
 from flowad.data.pythia_source import PYTHIA_MAX_SEED, PythiaSource, run_settings
 from flowad.data.storage import read_pools, write_events, write_pool
 from flowad.data.views import calo_view, objects_view, tower_grid
@@ -105,12 +107,31 @@ def _metadata(task: ShardTask, settings: list[str]) -> dict:
 
 
 def _run_pool(task: ShardTask) -> None:
+    """``n_events`` soft interactions; with a hard cut, harder ones are generated too, counted and dropped."""
     cfg = task.config
     settings = run_settings(cfg.sqrt_s_gev, task.seed("pythia", PYTHIA_MAX_SEED), PILEUP_SETTINGS)
     source = PythiaSource(settings)
     rng = np.random.default_rng(task.seed("numpy"))
-    parts = [respond(source.next_batch(n), cfg.detector, rng) for n in _batches(task.n_events)]
-    write_pool(task.path, concat_events(parts), _metadata(task, settings))
+    cut = cfg.pileup.hard_pthat_min_gev
+    parts, kept, generated = [], 0, 0
+    while kept < task.n_events:
+        particles, pthat = source.next_batch_with_scale(min(BATCH_EVENTS, task.n_events - kept))
+        generated += particles.n_events
+        soft = pthat <= cut if cut > 0 else np.ones(particles.n_events, bool)
+        parts.append(respond(particles.take_events(soft), cfg.detector, rng))
+        kept += int(soft.sum())
+    pool = concat_events(parts)
+    meta = {**_metadata(task, settings), "generated": generated, "rejected_hard": generated - pool.n_events}
+    write_pool(task.path, pool, meta)
+
+
+def hard_fraction(pool_files: list[Path]) -> float:
+    """Share of inelastic interactions above the hard cut, counted while the split's pool was generated."""
+    from flowad.data.storage import read_metadata
+
+    metas = [read_metadata(p) for p in pool_files]
+    generated = sum(m.get("generated", m["n_events"]) for m in metas)
+    return sum(m.get("rejected_hard", 0) for m in metas) / max(generated, 1)
 
 
 def _run_events(task: ShardTask) -> None:
@@ -118,26 +139,56 @@ def _run_events(task: ShardTask) -> None:
     proc = cfg.processes[task.process].process
     files = {name: str(Path(task.dataset_dir) / "files" / name) for name in proc.files()}
     settings = run_settings(cfg.sqrt_s_gev, task.seed("pythia", PYTHIA_MAX_SEED), proc.pythia_settings(files))
-    source = PythiaSource(settings)
+    source = None if getattr(proc, "pileup_only", False) else PythiaSource(settings)
     rng = np.random.default_rng(task.seed("numpy"))
-    pool = read_pools(pool_paths(task.dataset_dir, task.split)) if cfg.pileup.mean > 0 else None
+    pileup = None
+    if cfg.pileup.mean > 0:
+        pools = pool_paths(task.dataset_dir, task.split)
+        cut = cfg.pileup.hard_pthat_min_gev
+        hard = None
+        if cut > 0:
+            hard_settings = run_settings(cfg.sqrt_s_gev, task.seed("pythia-hard-pileup", PYTHIA_MAX_SEED), hard_pileup_settings(cut))
+            hard = PythiaSource(hard_settings)
+            settings = settings + [f"hard pile-up: {line}" for line in hard_settings]
+        pileup = PileUp(read_pools(pools), hard, hard_fraction(pools) if hard else 0.0)
     calo, objects, n_pileup = [], [], []
     for n in _batches(task.n_events):
-        crossings, pileup = crossings_for(source.next_batch(n), pool, cfg, rng)
+        particles = source.next_batch(n) if source is not None else None
+        crossings, pileup_counts = crossings_for(particles, n, pileup, cfg, rng)
         grid = tower_grid(crossings.towers, cfg.detector)
         calo.append(calo_view(grid, cfg.detector))
         objects.append(objects_view(grid, crossings, cfg.detector))
-        n_pileup.append(pileup)
+        n_pileup.append(pileup_counts)
     views = {"calo": np.concatenate(calo), "objects": np.concatenate(objects)}
     write_events(task.path, views, np.concatenate(n_pileup), _metadata(task, settings))
 
 
-def crossings_for(particles, pool: Deposits | None, cfg: DataConfig, rng: np.random.Generator) -> tuple[Deposits, np.ndarray]:
-    """Detector response of hard events plus premixed pile-up (none when ⟨μ⟩ = 0)."""
-    hard = respond(particles, cfg.detector, rng)
-    if pool is None:
-        return hard, np.zeros(hard.n_events, np.uint16)
-    return overlay(hard, pool, cfg.pileup.mean, rng)
+@dataclass(frozen=True)
+class PileUp:
+    """A split's pile-up: its soft pool, the source of fresh hard interactions, and their share of all."""
+
+    pool: Deposits
+    hard: PythiaSource | None
+    hard_fraction: float
+
+
+def crossings_for(particles: EventTable | None, n: int, pileup: PileUp | None, cfg: DataConfig,
+                  rng: np.random.Generator) -> tuple[Deposits, np.ndarray]:
+    """Detector response of ``n`` crossings: the events' ``particles`` (None: ZeroBias, nothing but pile-up)
+    plus Poisson(μ(1 − r)) pool interactions and Poisson(μ r) fresh hard ones; returns them and the
+    number of pile-up interactions in each."""
+    event = respond(particles, cfg.detector, rng) if particles is not None else empty_deposits(n)
+    if pileup is None:
+        return event, np.zeros(n, np.uint16)
+    mean = cfg.pileup.mean
+    crossings, counts = overlay(event, pileup.pool, mean * (1 - pileup.hard_fraction), rng)
+    if pileup.hard is not None:
+        n_hard = rng.poisson(mean * pileup.hard_fraction, n)
+        if n_hard.sum():
+            fresh = respond(pileup.hard.next_batch(int(n_hard.sum())), cfg.detector, rng)
+            crossings = attach(crossings, fresh, np.arange(fresh.n_events), np.repeat(np.arange(n), n_hard))
+        counts = counts + n_hard.astype(np.uint16)
+    return crossings, counts
 
 
 def _batches(total: int) -> Iterator[int]:
