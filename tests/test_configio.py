@@ -74,3 +74,20 @@ def test_process_splits_are_renormalised_and_complete():
     assert set(counts) == {"val", "test"}
     assert sum(counts.values()) == 101
     assert config.used_splits() == ["val", "test"]
+
+
+def test_exact_split_counts_and_pool_sizes():
+    config = build(processes={"bg": {"kind": "zerobias", "split_events": {"train": 30, "val": 100, "test": 100}}},
+                   pileup={"pool_events": 50, "split_pool_events": {"val": 500}})
+    assert config.process_splits("bg") == {"train": 30, "val": 100, "test": 100}
+    assert config.pileup.pool_size("val") == 500 and config.pileup.pool_size("train") == 50
+    with pytest.raises(ConfigError, match="processes.bg.split_events: unknown split .holdout."):
+        build(processes={"bg": {"kind": "zerobias", "split_events": {"holdout": 10}}})
+    with pytest.raises(ConfigError, match="give split_events or events/splits, not both"):
+        build(processes={"bg": {"kind": "zerobias", "events": 5, "split_events": {"val": 10}}})
+    with pytest.raises(ConfigError, match="pileup.split_pool_events.holdout: unknown split"):
+        build(pileup={"split_pool_events": {"holdout": 100}})
+    with pytest.raises(ConfigError, match="a ZeroBias crossing is all pile-up"):
+        build(pileup={"mean": 0})
+    with pytest.raises(ConfigError, match="hard_pthat_min_gev"):
+        build(pileup={"hard_pthat_min_gev": 2.0})

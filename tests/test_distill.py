@@ -30,6 +30,27 @@ def test_outlier_exposure_weights_the_tail():
     assert abs(w.mean() - 1) < 1e-6 and w[-1] / w[0] == pytest.approx(5.0)
 
 
+def test_outlier_exposure_takes_its_quantile_over_the_natural_events_only():
+    natural = np.arange(1000.0)
+    augmented = np.full(1000, 5000.0)  # energy-scaled copies, all far above the natural tail
+    w = sample_weights(OutlierExposureConfig(0.99, 10.0), np.r_[natural, augmented], natural=1000)
+    heavy = w > w.min()
+    assert heavy[:1000].sum() == 10  # the natural ZeroBias tail: its top 1 %
+    assert heavy[1000:].all()  # copies above that quantile are weighted too, but they did not move it
+    naive = sample_weights(OutlierExposureConfig(0.99, 10.0), np.r_[natural, augmented])
+    assert (naive[:1000] > naive.min()).sum() == 0  # the old behaviour: the quantile fell inside the copies
+
+
+def test_a_nan_teacher_score_is_an_error_not_a_target():
+    from flowad.errors import FlowadInputError
+
+    with pytest.raises(FlowadInputError, match="non-finite teacher scores"):
+        TargetTransform.fit(TargetConfig(), np.array([1.0, np.nan, 2.0]))
+    transform = TargetTransform.fit(TargetConfig(), np.array([1.0, 2.0]))
+    with pytest.raises(FlowadInputError, match="first at event 1"):
+        transform(np.array([1.5, np.inf]))
+
+
 def test_energy_augmentation_scales_up_and_saturates():
     rng = np.random.default_rng(0)
     x = rng.poisson(5, (200, 18, 14)).astype(np.uint16)
@@ -50,7 +71,8 @@ def test_teacher_is_trained_once_and_scores_are_cached(micro_dataset, tmp_path):
     second = prepare(source, TeacherConfig(**TEACHER))
     assert first.teacher_trained_now and not second.teacher_trained_now
     assert len(list((tmp_path / "cache" / "teachers").glob("*.pt"))) == 1
-    np.testing.assert_array_equal(first.scores["wprime"]["test"], second.scores["wprime"]["test"])
+    np.testing.assert_array_equal(first.scores["wprime"]["val"], second.scores["wprime"]["val"])
+    assert "test" not in first.arrays["zerobias"] and "test" not in first.scores["zerobias"]  # a distillation never reads test
 
 
 @pytest.mark.slow

@@ -166,3 +166,34 @@ def test_yosys_synthesises_logic_gate_students(tmp_path):
     assert synth.available, synth.notes
     assert synth.latency_cycles == 3 and synth.lut > 0 and synth.ff > 0
     assert "gate list" in synth.notes
+
+
+@pytest.mark.skipif(not __import__("shutil").which("iverilog"), reason="iverilog not installed (apt-get install iverilog)")
+def test_baseline_trigger_firmware_simulates_to_the_numpy_baselines(tmp_path):
+    from flowad.hardware.baseline_firmware import JET_IETA_BITS, JET_PT_BITS, simulate, write_baseline
+    from flowad.metrics.l1_quantities import max_region_et, sum_et
+
+    rng = np.random.default_rng(0)
+    regions = rng.integers(0, 60, (150, 18, 14))
+    regions[::5, rng.integers(0, 18), rng.integers(0, 14)] = 1023
+    flat = regions.reshape(150, -1)
+    for name, quantity, threshold in (("max_region_et", max_region_et, 400), ("sum_et", sum_et, 7450)):
+        fired = simulate(write_baseline(name, tmp_path), flat, [10] * 252, threshold)
+        expected = quantity(regions) > threshold
+        assert 0 < expected.mean() < 1 and np.array_equal(fired, expected), name
+    pt, ieta = rng.integers(0, 200, (150, 10)), rng.integers(-56, 57, (150, 10))
+    jets = np.stack([pt, ieta], axis=2).reshape(150, 20)
+    fired = simulate(write_baseline("ht", tmp_path), jets, [JET_PT_BITS, JET_IETA_BITS] * 10, 250)
+    expected = np.where((pt > 30) & (np.abs(ieta) <= 27), pt, 0).sum(axis=1) > 250
+    assert 0 < expected.mean() < 1 and np.array_equal(fired, expected)
+
+
+@pytest.mark.skipif(not __import__("shutil").which("yosys"), reason="yosys not installed (apt-get install yosys)")
+def test_baseline_trigger_firmware_is_costed_by_yosys(tmp_path):
+    from flowad.hardware.baseline_firmware import estimate_baselines
+
+    reports = estimate_baselines(HardwareConfig(), tmp_path, names=("ht", "max_region_et"))
+    ht, region = reports["ht"], reports["max_region_et"]
+    assert ht.available and region.available and ht.estimator == "yosys"
+    assert 100 < ht.lut < region.lut < 10_000 and region.dsp == 0  # 252 comparators cost more than 10 jets' sum
+    assert region.latency_cycles == 2 and region.latency_ns == 12.5

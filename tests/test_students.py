@@ -91,3 +91,13 @@ def test_building_a_qkeras_student_leaves_hgq_layers_alone():
         student.fit(x, t, x[:100], t[:100])
     assert all(layer.enable_ebops for layer in student.model.layers[1:])
     assert student.ebops > 0
+
+
+def test_lgn_thermometer_thresholds_reach_the_tail():
+    from flowad.student.lgn import thermometer_quantiles
+
+    np.testing.assert_allclose(thermometer_quantiles(3), [0.5, 1 - 0.5 * 0.002 ** 0.5, 0.999])
+    assert thermometer_quantiles(1).tolist() == [0.5]
+    for bits in (2, 4, 8):
+        q = thermometer_quantiles(bits)
+        assert q[-1] == pytest.approx(0.999) and np.all(np.diff(q) > 0)

@@ -1,7 +1,9 @@
 """Outlier exposure: weight the teacher's high-score tail more, so the student learns it.
 
-Background events above the training score quantile ``quantile`` get weight ``factor`` (others 1).
-Logic-gate students in particular under-fit the rare tail that a trigger at kHz rates lives in.
+Training events whose target lies above the ``quantile`` of the *natural* ZeroBias targets get weight
+``factor`` (others 1). The quantile is taken over the natural events only, not the energy-scaled copies
+that augmentation appends (those would move it into the synthetic events and weight them instead of the
+ZeroBias tail). Logic-gate students in particular under-fit the rare tail that a trigger at kHz rates lives in.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ class OutlierExposureConfig:
         check(1 <= self.factor <= 1000, "factor", f"must be in [1, 1000], got {self.factor}")
 
 
-def sample_weights(config: OutlierExposureConfig, target: np.ndarray) -> np.ndarray | None:
-    """Per-event training weights (mean 1), or None when switched off."""
+def sample_weights(config: OutlierExposureConfig, target: np.ndarray, natural: int | None = None) -> np.ndarray | None:
+    """Per-event training weights (mean 1), or None when switched off. The first ``natural`` targets (default
+    all) are the ZeroBias events the tail quantile is taken over; the rest are augmented copies."""
     if config.factor == 1:
         return None
-    weights = np.where(target > np.quantile(target, config.quantile), config.factor, 1.0)
+    natural = len(target) if natural is None else natural
+    weights = np.where(target > np.quantile(target[:natural], config.quantile), config.factor, 1.0)
     return (weights / weights.mean()).astype(np.float32)

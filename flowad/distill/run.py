@@ -2,7 +2,12 @@
 
 Caches live under the data source's ``cache`` directory:
 - ``teachers/<key>.pt``: a teacher per distinct (dataset, background, teacher config), trained once;
-- ``scores/<key>.npz``: that teacher's score of every process and split.
+- ``scores/<key>.npz``: that teacher's score of every process and split;
+- ``reference/<key>.npz``: the dataset's no-ML reference (menu decisions, baseline scores).
+
+Splits have one purpose each: students and teachers fit on ``train``; ``val`` sets every rate cut and every
+search objective; ``test`` is read only by the teacher report (:func:`run_teacher`) and by ``select``.
+A distillation loads ``train`` and ``val`` only, so no test event can reach a search trial.
 
 Both are guarded by a lock file beside the checkpoint, so concurrent runs (search trials, possibly on
 several machines sharing the cache directory) train each distinct teacher exactly once.
@@ -10,7 +15,6 @@ several machines sharing the cache directory) train each distinct teacher exactl
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -23,15 +27,17 @@ from filelock import FileLock
 from flowad.atomic import atomic_path, write_text_atomic
 from flowad.data import generate, load, load_config
 from flowad.data.generate import default_workers
-from flowad.data.readers import dataset_manifest
+from flowad.data.readers import dataset_identity
 from flowad.distill.config import DataSource, DistillConfig, TeacherRunConfig
 from flowad.distill.augment import energy_scaled
 from flowad.distill.outliers import sample_weights
 from flowad.distill.target import TargetTransform
 from flowad.errors import FlowadInputError
 from flowad.hashing import content_hash, derive_seed
-from flowad.metrics import emd, roc_auc, spearman, tpr_at_rate
+from flowad.metrics import emd, spearman
 from flowad.metrics.plots import plot_roc, plot_scores
+from flowad.metrics.reference import Reference, reference_for
+from flowad.metrics.trigger import ScorePerformance
 from flowad.student import Student, build_student
 from flowad.teacher import Teacher, TeacherConfig, train_teacher
 
@@ -46,16 +52,6 @@ def resolve_dataset(source: DataSource) -> Path:
     if not path.exists():
         raise FlowadInputError(f"{path}: no such dataset")
     return path
-
-
-def dataset_identity(path: Path) -> str:
-    if path.is_dir():
-        return dataset_manifest(path)["config_hash"]
-    digest = hashlib.blake2b(digest_size=8)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -78,13 +74,19 @@ class Prepared:
         return [p for p in self.arrays if p != self.background]
 
 
-def prepare(source: DataSource, teacher_config: TeacherConfig) -> Prepared:
+TRAINING_SPLITS = ("train", "val")
+REPORT_SPLITS = ("train", "val", "test")
+
+
+def prepare(source: DataSource, teacher_config: TeacherConfig, splits: tuple[str, ...] = TRAINING_SPLITS) -> Prepared:
+    """Load ``splits`` of the teacher's view (the files of other splits are never opened), then get the teacher
+    (trained once per key, behind a lock) and its scores of what was loaded."""
     start = time.perf_counter()
     dataset = resolve_dataset(source)
-    arrays = load(dataset, teacher_config.view)
+    arrays = load(dataset, teacher_config.view, splits=splits)
     background = source.background
-    if background not in arrays or not {"train", "val", "test"} <= set(arrays[background]):
-        raise FlowadInputError(f"{dataset}: background {background!r} needs train, val and test splits "
+    if background not in arrays or not set(splits) <= set(arrays[background]):
+        raise FlowadInputError(f"{dataset}: background {background!r} needs {', '.join(splits)} splits "
                                f"(has processes: {', '.join(sorted(arrays))})")
     loaded = time.perf_counter()
     key = content_hash({"dataset": dataset_identity(dataset), "background": background, "teacher": teacher_config}, 16)
@@ -107,52 +109,87 @@ def prepare(source: DataSource, teacher_config: TeacherConfig) -> Prepared:
 
 
 def cached_scores(teacher: Teacher, arrays: dict[str, dict[str, np.ndarray]], path: Path) -> Scores:
-    """The teacher's score of every (process, split), computed once and kept in ``path``."""
+    """The teacher's score of every (process, split) in ``arrays``, computed once and kept in ``path`` (which
+    may hold more splits than asked for: only those of ``arrays`` are returned)."""
+    scores: Scores = {}
     if path.is_file():
         with np.load(path) as stored:
-            scores: Scores = {}
             for name in stored.files:
                 process, split = name.split("/")
                 scores.setdefault(process, {})[split] = stored[name]
-        if all(s in scores.get(p, {}) for p, by in arrays.items() for s in by):
-            return scores
-    scores = {p: {s: teacher.score(x) for s, x in by.items()} for p, by in arrays.items()}
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez(f, **{f"{p}/{s}": v for p, by in scores.items() for s, v in by.items()})
-    return scores
-
-
-def evaluation_rows(background: np.ndarray, signals: dict[str, np.ndarray], rate_khz: float) -> dict[str, dict]:
-    rows = {}
-    for name, scores in signals.items():
-        eff = tpr_at_rate(background, scores, rate_khz)
-        rows[name] = {"auc": roc_auc(background, scores), "tpr_at_rate": eff.tpr, "tpr_note": eff.reason,
-                      "n_background": eff.n_background, "n_signal": len(scores)}
-    return rows
+    missing = {p: {s: x for s, x in by.items() if s not in scores.get(p, {})} for p, by in arrays.items()}
+    if any(missing.values()):
+        for p, by in missing.items():
+            for s, x in by.items():
+                scores.setdefault(p, {})[s] = teacher.score(x)
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, **{f"{p}/{s}": v for p, by in scores.items() for s, v in by.items()})
+    for p, by in arrays.items():
+        for s in by:
+            bad = int(np.sum(~np.isfinite(scores[p][s])))
+            if bad:
+                raise FlowadInputError(f"teacher {path.stem}: {bad} non-finite scores on {p}/{s} "
+                                       "(a diverged teacher: retrain it with another seed or learning rate)")
+    return {p: {s: scores[p][s] for s in by} for p, by in arrays.items()}
 
 
 @dataclass
 class TeacherReport:
+    """The teacher's trigger performance on the test split beside the no-ML reference's, all cuts set on val."""
+
     teacher: Teacher
     path: Path
     trained_now: bool
-    metrics: dict[str, dict]
+    teacher_performance: ScorePerformance
+    baselines: dict[str, ScorePerformance]
+    reference: Reference
+    split: str
     plots: list[Path] = field(default_factory=list)
 
+    def record(self) -> dict:
+        """Plain data for ``metrics.json``."""
+        return {"split": self.split, "teacher": performance_record(self.teacher_performance),
+                "baselines": {n: performance_record(p) for n, p in self.baselines.items()},
+                "menu": menu_record(self.reference)}
 
-def run_teacher(config: TeacherRunConfig, rate_khz: float = 3.0) -> TeacherReport:
-    prepared = prepare(config.data, config.teacher)
-    bg = prepared.scores[prepared.background]["test"]
-    signals = {p: prepared.scores[p]["test"] for p in prepared.signals if "test" in prepared.scores[p]}
-    metrics = evaluation_rows(bg, signals, rate_khz)
+
+def performance_record(performance: ScorePerformance) -> dict:
+    from dataclasses import asdict
+
+    return {"threshold": asdict(performance.threshold), "rate_khz": asdict(performance.rate_khz),
+            "reason": performance.reason, "signals": {n: asdict(s) for n, s in performance.signals.items()}}
+
+
+def menu_record(reference: Reference) -> dict:
+    from dataclasses import asdict
+
+    menu = reference.menu
+    return {"total_khz": menu.total_khz, "thresholds": {n: asdict(t) for n, t in menu.thresholds.items()},
+            "dropped": menu.dropped, "valid": menu.valid, "reason": menu.reason}
+
+
+def dataset_reference(prepared: Prepared, source: DataSource, splits: tuple[str, ...]) -> Reference:
+    return reference_for(prepared.dataset, prepared.background, splits, source.cache)
+
+
+def run_teacher(config: TeacherRunConfig, rate_khz: float = 3.0, split: str = "test") -> TeacherReport:
+    """Train (or load) the teacher and report it on ``split`` beside the menu and the baselines."""
+    prepared = prepare(config.data, config.teacher, REPORT_SPLITS)
+    reference = dataset_reference(prepared, config.data, ("val", split))
+    performance = reference.evaluate(prepared.scores, split, rate_khz)
+    baselines = reference.evaluate_baselines(split, rate_khz)
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     prepared.teacher.save(out / "teacher.pt")
-    write_text_atomic(out / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    plots = [plot_roc(bg, signals, out / "roc.png", title=f"teacher {config.teacher.kind}"),
+    bg = prepared.scores[prepared.background][split]
+    signals = {p: prepared.scores[p][split] for p in performance.signals}
+    plots = [plot_roc(bg, signals, out / "roc.png", title=f"teacher {config.teacher.kind} ({split} split)"),
              plot_scores({prepared.background: bg, **signals}, out / "scores.png", xlabel="teacher score")]
-    return TeacherReport(prepared.teacher, out / "teacher.pt", prepared.teacher_trained_now, metrics, plots)
+    report = TeacherReport(prepared.teacher, out / "teacher.pt", prepared.teacher_trained_now, performance, baselines,
+                           reference, split, plots)
+    write_text_atomic(out / "metrics.json", json.dumps(report.record(), indent=2, sort_keys=True) + "\n")
+    return report
 
 
 def with_augmented(x: np.ndarray, scores: np.ndarray, teacher: Teacher, config: DistillConfig,
@@ -170,17 +207,24 @@ class DistillReport:
     student: Student
     teacher_path: Path
     metrics: dict[str, dict]
+    """Per signal: teacher and student AUC, AUC retained, efficiency and pure efficiency at the rate, menu efficiency."""
     agreement: dict[str, dict]
     summary: dict
     history: list[dict]
     out: Path
+    split: str
+    """Where the metrics were measured (``val``: a distillation never reads test)."""
+    student_performance: ScorePerformance
+    teacher_performance: ScorePerformance
     plots: list[Path] = field(default_factory=list)
 
 
 def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
                      on_epoch: Callable[[dict], None] | None = None) -> DistillReport:
-    """Distil ``config.teacher`` into ``config.student``; ``prepared`` (from :func:`prepare`) skips that step,
-    ``on_epoch`` is handed to the student's ``fit``."""
+    """Distil ``config.teacher`` into ``config.student`` and measure both on the validation split.
+
+    ``prepared`` (from :func:`prepare`) skips that step; ``on_epoch`` is handed to the student's ``fit``.
+    """
     prepared = prepared or prepare(config.data, config.teacher)
     bg_x, bg_s = prepared.arrays[prepared.background], prepared.scores[prepared.background]
     target = TargetTransform.fit(config.target, bg_s["train"])
@@ -188,38 +232,45 @@ def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
     x_val, s_val = with_augmented(bg_x["val"], bg_s["val"], prepared.teacher, config, "val")
     t_train, t_val = target(s_train), target(s_val)
     student = build_student(config.student)
-    history = student.fit(x_train, t_train, x_val, t_val,
-                          weights=sample_weights(config.outlier_exposure, t_train), loss=config.loss, on_epoch=on_epoch)
+    weights = sample_weights(config.outlier_exposure, t_train, natural=len(bg_x["train"]))
+    history = student.fit(x_train, t_train, x_val, t_val, weights=weights, loss=config.loss, on_epoch=on_epoch)
 
-    test = {p: prepared.arrays[p]["test"] for p in prepared.arrays if "test" in prepared.arrays[p]}
-    student_scores = {p: student.predict(x) for p, x in test.items()}
-    teacher_scores = {p: prepared.scores[p]["test"] for p in test}
-    bg = prepared.background
-    signals = [p for p in test if p != bg]
-    teacher_rows = evaluation_rows(teacher_scores[bg], {p: teacher_scores[p] for p in signals}, config.rate_khz)
-    student_rows = evaluation_rows(student_scores[bg], {p: student_scores[p] for p in signals}, config.rate_khz)
+    split = "val"
+    events = {p: prepared.arrays[p][split] for p in prepared.arrays if split in prepared.arrays[p]}
+    student_scores = {p: {split: student.predict(x)} for p, x in events.items()}
+    teacher_scores = {p: {split: prepared.scores[p][split]} for p in events}
+    reference = dataset_reference(prepared, config.data, (split,))
+    student_perf = reference.evaluate(student_scores, split, config.rate_khz)
+    teacher_perf = reference.evaluate(teacher_scores, split, config.rate_khz)
     metrics = {}
-    for p in signals:
-        t_auc, s_auc = teacher_rows[p]["auc"], student_rows[p]["auc"]
+    for p, s_perf in student_perf.signals.items():
+        t_perf = teacher_perf.signals[p]
+        t_auc, s_auc = t_perf.auc.value, s_perf.auc.value
         metrics[p] = {"teacher_auc": t_auc, "student_auc": s_auc,
                       "auc_retained": (s_auc - 0.5) / (t_auc - 0.5) if t_auc != 0.5 else float("nan"),
-                      "teacher_tpr_at_rate": teacher_rows[p]["tpr_at_rate"],
-                      "student_tpr_at_rate": student_rows[p]["tpr_at_rate"], "tpr_note": student_rows[p]["tpr_note"]}
-    agreement = {p: {"emd": emd(target(teacher_scores[p]), student_scores[p]),
-                     "spearman": spearman(teacher_scores[p], student_scores[p])} for p in test}
+                      "teacher_tpr_at_rate": t_perf.tpr.value, "student_tpr_at_rate": s_perf.tpr.value,
+                      "teacher_pure_tpr_at_rate": t_perf.pure_tpr.value, "student_pure_tpr_at_rate": s_perf.pure_tpr.value,
+                      "menu_efficiency": s_perf.menu_efficiency}
+    agreement = {p: {"emd": emd(target(teacher_scores[p][split]), student_scores[p][split]),
+                     "spearman": spearman(teacher_scores[p][split], student_scores[p][split])} for p in events}
 
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     student.save(out / "student")
-    record = {"metrics": metrics, "agreement": agreement, "summary": student.summary(), "history": history,
-              "teacher": str(prepared.teacher_path), "data": str(prepared.dataset),
-              "view": config.teacher.view, "background": prepared.background}
+    record = {"split": split, "metrics": metrics, "agreement": agreement, "summary": student.summary(), "history": history,
+              "student_performance": performance_record(student_perf), "teacher_performance": performance_record(teacher_perf),
+              "teacher": str(prepared.teacher_path), "data": str(prepared.dataset), "cache": str(config.data.cache),
+              "view": config.teacher.view, "background": prepared.background, "rate_khz": config.rate_khz}
     write_text_atomic(out / "metrics.json", json.dumps(record, indent=2, sort_keys=True, default=float) + "\n")
+    bg = prepared.background
+    signals = list(student_perf.signals)
     plots = [
-        plot_roc(student_scores[bg], {p: student_scores[p] for p in signals}, out / "roc_student.png",
-                 title=f"student {config.student.family} {list(config.student.widths)} @ {config.student.bits} bits"),
-        plot_roc(teacher_scores[bg], {p: teacher_scores[p] for p in signals}, out / "roc_teacher.png",
-                 title=f"teacher {config.teacher.kind}"),
-        plot_scores(student_scores, out / "scores_student.png", xlabel="student score (target units)"),
+        plot_roc(student_scores[bg][split], {p: student_scores[p][split] for p in signals}, out / "roc_student.png",
+                 title=f"student {config.student.family} {list(config.student.widths)} @ {config.student.bits} bits ({split})"),
+        plot_roc(teacher_scores[bg][split], {p: teacher_scores[p][split] for p in signals}, out / "roc_teacher.png",
+                 title=f"teacher {config.teacher.kind} ({split})"),
+        plot_scores({p: v[split] for p, v in student_scores.items()}, out / "scores_student.png",
+                    xlabel="student score (target units)"),
     ]
-    return DistillReport(student, prepared.teacher_path, metrics, agreement, student.summary(), history, out, plots)
+    return DistillReport(student, prepared.teacher_path, metrics, agreement, student.summary(), history, out, split,
+                         student_perf, teacher_perf, plots)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flowad.errors import check
+from flowad.errors import FlowadInputError, check
 
 TRANSFORMS = ("log", "identity", "rank")
 
@@ -39,11 +39,14 @@ class TargetTransform:
 
     @classmethod
     def fit(cls, config: TargetConfig, train_scores: np.ndarray) -> "TargetTransform":
-        finite = train_scores[np.isfinite(train_scores)]
-        return cls(config, float(finite.min()), np.sort(finite))
+        _check_finite(train_scores)
+        return cls(config, float(np.min(train_scores)), np.sort(train_scores))
 
     def __call__(self, scores: np.ndarray) -> np.ndarray:
-        s = np.nan_to_num(np.asarray(scores, np.float64), nan=self.floor, posinf=np.finfo(np.float64).max / 1e3)
+        """The target of each score. A NaN or infinite teacher score is an error, never a target: mapped to any
+        value it would be a silent lie about how anomalous that event is."""
+        s = np.asarray(scores, np.float64)
+        _check_finite(s)
         if self.config.transform == "log":
             t = np.log1p(np.maximum(s - self.floor, 0.0))
         elif self.config.transform == "identity":
@@ -52,3 +55,10 @@ class TargetTransform:
             t = np.searchsorted(self.reference, s, side="right") / len(self.reference)
         t = self.config.scale * t
         return np.floor(t) if self.config.quantize else t
+
+
+def _check_finite(scores: np.ndarray) -> None:
+    bad = np.flatnonzero(~np.isfinite(scores))
+    if len(bad):
+        raise FlowadInputError(f"{len(bad)} non-finite teacher scores (first at event {bad[0]}): "
+                               "the teacher diverged on these inputs; a target cannot be made from them")

@@ -1,7 +1,8 @@
 """Differentiable logic-gate network (difflogic-style), written in torch.
 
 - inputs become bits by thermometer thresholds: feature f gives ``bits`` bits ``x_f > θ_{f,k}``, the
-  θ at evenly spaced quantiles of the training data (the only "quantizer");
+  θ at training quantiles whose tail probability falls geometrically from ½ to 10⁻³ (:func:`thermometer_quantiles`):
+  a trigger at kHz rates lives in the tail, which evenly spaced quantiles never reach (3 bits: 25/50/75 %);
 - each layer has ``width`` gates; gate g reads two outputs of the previous layer (fixed random wiring)
   and computes a softmax-weighted mix of the 16 real-valued relaxations of the two-input Boolean
   functions; training learns the mix;
@@ -88,6 +89,21 @@ def _wiring(n_in: int, width: int, generator: torch.Generator) -> tuple[torch.Te
     return a, b
 
 
+TAIL_PROBABILITY_MIN = 1e-3
+"""The highest thermometer threshold of a feature sits at its 99.9th training percentile."""
+
+
+def thermometer_quantiles(bits: int) -> np.ndarray:
+    """Quantiles of the ``bits`` thresholds: tail probabilities ½ · (2·10⁻³)^(k/(bits−1)), k = 0 … bits−1.
+
+    1 bit: the median; 3 bits: 50, 97.8, 99.9 %; 5 bits: 50, 89.4, 97.8, 99.5, 99.9 %.
+    """
+    if bits == 1:
+        return np.array([0.5])
+    tail = 0.5 * (2 * TAIL_PROBABILITY_MIN) ** (np.arange(bits) / (bits - 1))
+    return 1.0 - tail
+
+
 class LGNStudent(Student):
     family = "lgn"
 
@@ -100,8 +116,7 @@ class LGNStudent(Student):
         torch.manual_seed(self.config.seed)
         rng = np.random.default_rng(self.config.seed)
         flat, flat_val = _flat(x), _flat(x_val)
-        quantiles = (np.arange(self.config.bits) + 1) / (self.config.bits + 1)
-        thresholds = np.quantile(flat, quantiles, axis=0).T  # (F, bits)
+        thresholds = np.quantile(flat, thermometer_quantiles(self.config.bits), axis=0).T  # (F, bits)
         lo, hi = np.quantile(target, [0.001, 0.999])
         self.normaliser = TargetNormaliser(lo, hi - lo)
         self.network = LogicGateNetwork(thresholds, self.config.widths, self.config.seed)

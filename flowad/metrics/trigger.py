@@ -1,0 +1,164 @@
+"""What an anomaly score is worth as a Level-1 trigger: AUC, efficiency at a rate, and *pure* efficiency.
+
+For one score (teacher, student or a no-ML baseline):
+
+- the cut is set on the calibration ZeroBias (validation) at ``rate_khz`` (:func:`~flowad.metrics.rates.rate_threshold`)
+  and applied to the evaluation sample (validation for search objectives, test for claims), where the rate
+  it really gives is reported (``rate_khz``, with its interval);
+- ``tpr``: fraction of a signal's events above the cut;
+- ``pure_tpr``: fraction of a signal's events above the cut **that the emulated menu does not accept**,
+  i.e. the efficiency this trigger adds to the menu (the way CICADA and AXOL1TL report theirs). Divide by
+  ``1 − menu_efficiency`` for the efficiency on the events the menu misses.
+
+Intervals are 95 %: AUC from DeLong's variance; the rest from a Poisson bootstrap (every event weighted
+by a Poisson(1) draw, ``bootstrap`` replicas) of the calibration ZeroBias (so the cut moves), the signal
+events and the evaluation ZeroBias. The menu's own thresholds are held fixed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from flowad.metrics.rates import RateThreshold, auc_interval, fpr_of, khz_of, rate_threshold
+
+BOOTSTRAP_REPLICAS = 400
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A value with its 95 % interval (all NaN when undefined)."""
+
+    value: float
+    low: float = math.nan
+    high: float = math.nan
+
+    @classmethod
+    def undefined(cls) -> "Estimate":
+        return cls(math.nan, math.nan, math.nan)
+
+    def __format__(self, spec: str) -> str:
+        if math.isnan(self.value):
+            return "n/a"
+        spec = spec or ".3f"
+        return f"{self.value:{spec}} [{self.low:{spec}}, {self.high:{spec}}]"
+
+
+@dataclass(frozen=True)
+class SignalPerformance:
+    auc: Estimate
+    tpr: Estimate
+    pure_tpr: Estimate
+    n_signal: int
+    menu_efficiency: float
+    """Fraction of this signal the menu accepts (NaN without a calibrated menu)."""
+
+
+@dataclass(frozen=True)
+class ScorePerformance:
+    """One score against every signal at one working point."""
+
+    threshold: RateThreshold
+    rate_khz: Estimate
+    """Rate the cut gives on the evaluation ZeroBias."""
+    signals: dict[str, SignalPerformance]
+    reason: str = ""
+    """Why rate-based numbers are NaN (too little calibration ZeroBias, no menu), if they are."""
+
+    def flat(self, prefix: str = "") -> dict[str, float]:
+        """``{prefix + "auc/<signal>": …, "tpr_at_rate/<signal>": …, "pure_tpr_at_rate/<signal>": …, "rate_khz": …}``."""
+        out = {f"{prefix}rate_khz": self.rate_khz.value}
+        for name, perf in self.signals.items():
+            out[f"{prefix}auc/{name}"] = perf.auc.value
+            out[f"{prefix}tpr_at_rate/{name}"] = perf.tpr.value
+            out[f"{prefix}pure_tpr_at_rate/{name}"] = perf.pure_tpr.value
+        return out
+
+    def mean(self, metric: str, signals: list[str] | None = None) -> float:
+        """Mean of ``auc``, ``tpr`` or ``pure_tpr`` over ``signals`` (default all); NaN if any is NaN."""
+        names = signals if signals is not None else list(self.signals)
+        values = [getattr(self.signals[s], metric).value for s in names]
+        return float(np.mean(values)) if values else math.nan
+
+
+def evaluate_score(calibration: np.ndarray, background: np.ndarray, signals: Mapping[str, np.ndarray],
+                   menu_accepts: Mapping[str, np.ndarray] | None = None, rate_khz: float = 3.0,
+                   bootstrap: int = BOOTSTRAP_REPLICAS, seed: int = 0) -> ScorePerformance:
+    """Trigger performance of a score.
+
+    ``calibration``: the score on the ZeroBias that sets the cut; ``background``: on the evaluation ZeroBias
+    (pass the same array to evaluate where the cut was set); ``signals``: on each signal's evaluation events;
+    ``menu_accepts``: the menu's decision on those same signal events (None: no menu, pure efficiency NaN).
+    """
+    for name, values in {"calibration": calibration, "background": background, **signals}.items():
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"{name}: {int(np.sum(~np.isfinite(values)))} non-finite scores")
+    cut = rate_threshold(calibration, rate_khz)
+    rng = np.random.default_rng(seed)
+    same = background is calibration
+    reason = cut.reason
+    if cut.valid:
+        cuts = _bootstrap_cuts(calibration, rate_khz, bootstrap, rng)
+        achieved = _rate_estimate(background, cut.value, cuts if not same else None, rng)
+    else:
+        cuts, achieved = None, Estimate.undefined()
+    if menu_accepts is None and not reason:
+        reason = "no calibrated menu: pure efficiency undefined"
+    result = {}
+    for name, scores in signals.items():
+        auc = Estimate(*auc_interval(background, scores))
+        menu = menu_accepts.get(name) if menu_accepts is not None else None
+        menu_eff = float(np.mean(menu)) if menu is not None and len(menu) else math.nan
+        if cuts is None:
+            result[name] = SignalPerformance(auc, Estimate.undefined(), Estimate.undefined(), len(scores), menu_eff)
+            continue
+        weights = rng.poisson(1.0, (bootstrap, len(scores))).astype(np.float64)
+        total = np.maximum(weights.sum(axis=1), 1.0)
+        above = scores[None, :] > cuts[:, None]
+        tpr = _estimate(float(np.mean(scores > cut.value)), (weights * above).sum(axis=1) / total)
+        if menu is None:
+            pure = Estimate.undefined()
+        else:
+            gained = above & ~np.asarray(menu, bool)[None, :]
+            pure = _estimate(float(np.mean((scores > cut.value) & ~menu)), (weights * gained).sum(axis=1) / total)
+        result[name] = SignalPerformance(auc, tpr, pure, len(scores), menu_eff)
+    return ScorePerformance(cut, achieved, result, reason)
+
+
+def _bootstrap_cuts(calibration: np.ndarray, rate_khz: float, replicas: int, rng: np.random.Generator) -> np.ndarray:
+    """The cut of each Poisson-bootstrap replica of ``calibration``; only its top events can matter."""
+    n = len(calibration)
+    fpr = fpr_of(rate_khz)
+    top_n = min(n, int(4 * fpr * n) + 200)
+    top = np.sort(np.partition(calibration, n - top_n)[n - top_n:])[::-1]
+    allowed = np.floor(fpr * rng.poisson(n, replicas)).astype(np.int64)
+    cumulative = np.cumsum(rng.poisson(1.0, (replicas, top_n)), axis=1)
+    first_over = np.argmax(cumulative > allowed[:, None], axis=1)
+    return top[first_over]
+
+
+def _rate_estimate(background: np.ndarray, value: float, cuts: np.ndarray | None,
+                   rng: np.random.Generator) -> Estimate:
+    """Rate of ``score > value`` on ``background`` in kHz; interval over the replicas' cuts and a Poisson
+    resampling of ``background`` (its top events; the rest only enter through the total)."""
+    n = len(background)
+    point = khz_of(np.count_nonzero(background > value) / n)
+    if cuts is None:
+        return Estimate(point)
+    lowest = float(cuts.min())
+    tail = np.sort(background[background > lowest])
+    replicas = len(cuts)
+    if len(tail) == 0:
+        return Estimate(point, 0.0, 0.0)
+    weights = rng.poisson(1.0, (replicas, len(tail)))
+    totals = rng.poisson(n, replicas).astype(np.float64)
+    passing = (tail[None, :] > cuts[:, None]) * weights
+    return _estimate(point, khz_of(passing.sum(axis=1) / np.maximum(totals, 1.0)))
+
+
+def _estimate(point: float, replicas: np.ndarray) -> Estimate:
+    low, high = np.quantile(replicas, [0.025, 0.975])
+    return Estimate(point, float(min(low, point)), float(max(high, point)))

@@ -1,0 +1,137 @@
+"""Rate cuts, the emulated menu, efficiency and pure efficiency with intervals, on hand-made inputs."""
+
+import math
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from flowad.metrics.l1_quantities import ht, max_region_et, met, nth_pt, sum_et
+from flowad.metrics.menu import MenuConfig, calibrate_menu
+from flowad.metrics.rates import auc_interval, background_needed, khz_of, rate_threshold
+from flowad.metrics.trigger import evaluate_score
+
+
+def test_rate_threshold_never_exceeds_the_target_on_its_sample_even_with_ties():
+    rng = np.random.default_rng(0)
+    integers = rng.poisson(20, 200_000).astype(float)  # heavy ties, like region ET counts
+    cut = rate_threshold(integers, 3.0)
+    above = np.count_nonzero(integers > cut.value)
+    assert khz_of(above / len(integers)) == pytest.approx(cut.achieved_khz)
+    assert cut.achieved_khz <= 3.0
+    assert np.count_nonzero(integers >= cut.value) / len(integers) > 3.0 / 28610  # one step lower would exceed it
+    continuous = rng.normal(size=200_000)
+    assert rate_threshold(continuous, 3.0).achieved_khz == pytest.approx(3.0, rel=0.05)
+
+
+def test_rate_threshold_refuses_too_little_background_and_non_finite_scores():
+    cut = rate_threshold(np.zeros(4000), 3.0)
+    assert not cut.valid and math.isnan(cut.value) and f"needs >= {background_needed(3.0)}" in cut.reason
+    with pytest.raises(ValueError, match="non-finite"):
+        rate_threshold(np.array([0.0, np.nan] * 60_000), 3.0)
+
+
+def test_auc_interval_matches_sklearn_and_covers_the_truth():
+    rng = np.random.default_rng(1)
+    bg, sig = rng.normal(size=5000), rng.normal(0.5, size=800)
+    auc, low, high = auc_interval(bg, sig)
+    labels = np.r_[np.zeros(len(bg)), np.ones(len(sig))]
+    assert auc == pytest.approx(roc_auc_score(labels, np.r_[bg, sig]))
+    from scipy.stats import norm
+
+    truth = norm.cdf(0.5 / np.sqrt(2))
+    assert low < truth < high and 0.01 < high - low < 0.06
+    ties = auc_interval(np.zeros(100), np.zeros(100))  # all tied: AUC 1/2
+    assert ties[0] == pytest.approx(0.5)
+
+
+def test_efficiency_and_pure_efficiency_with_a_menu():
+    rng = np.random.default_rng(2)
+    calibration = rng.normal(size=300_000)
+    signal = rng.normal(3.5, size=4000)
+    menu = np.zeros(len(signal), bool)
+    menu[:2000] = True  # the menu keeps the first half of the signal
+    perf = evaluate_score(calibration, calibration, {"sig": signal}, {"sig": menu})
+    s = perf.signals["sig"]
+    cut = perf.threshold.value
+    assert s.tpr.value == pytest.approx(np.mean(signal > cut))
+    assert s.pure_tpr.value == pytest.approx(np.mean((signal > cut) & ~menu))
+    assert s.pure_tpr.value == pytest.approx(s.tpr.value / 2, abs=0.03)
+    assert s.menu_efficiency == 0.5
+    assert s.tpr.low < s.tpr.value < s.tpr.high and s.pure_tpr.low < s.pure_tpr.value < s.pure_tpr.high
+    from scipy.stats import norm
+
+    truth = norm.sf(norm.isf(3 / 28610) - 3.5)
+    assert s.tpr.low < truth < s.tpr.high  # the interval covers the efficiency at the true 3 kHz cut
+    assert perf.flat()["pure_tpr_at_rate/sig"] == s.pure_tpr.value
+
+
+def test_cut_from_calibration_applied_elsewhere_reports_the_rate_it_really_gives():
+    rng = np.random.default_rng(3)
+    calibration, shifted = rng.normal(size=200_000), rng.normal(0.3, size=200_000)
+    perf = evaluate_score(calibration, shifted, {"sig": rng.normal(4, size=500)}, None)
+    assert perf.threshold.achieved_khz <= 3.0
+    assert perf.rate_khz.value > 6.0  # the test sample is hotter: the validation cut lets more through there
+    assert perf.rate_khz.low < perf.rate_khz.value < perf.rate_khz.high
+    assert math.isnan(perf.signals["sig"].pure_tpr.value) and "no calibrated menu" in perf.reason
+
+
+def test_too_little_background_gives_nan_rates_with_the_reason_and_still_an_auc():
+    rng = np.random.default_rng(4)
+    bg = rng.normal(size=1000)
+    perf = evaluate_score(bg, bg, {"sig": rng.normal(2, size=200)}, {"sig": np.zeros(200, bool)})
+    s = perf.signals["sig"]
+    assert math.isnan(s.tpr.value) and math.isnan(s.pure_tpr.value) and "needs >=" in perf.reason
+    assert 0.85 < s.auc.value < 0.99 and f"{s.tpr}" == "n/a"
+
+
+def _objects(n, rng):
+    o = np.zeros((n, 19, 3), np.float32)
+    o[:, 0, 0] = rng.exponential(20, n)                  # MET
+    o[:, 1:3, 0] = -np.sort(-rng.exponential(4, (n, 2)))  # e/γ
+    o[:, 5:7, 0] = -np.sort(-rng.exponential(2, (n, 2)))  # muons
+    o[:, 9:19, 0] = -np.sort(-rng.exponential(25, (n, 10)))  # jets
+    o[:, 9:19, 1] = rng.uniform(-4, 4, (n, 10))
+    return o.reshape(n, 57)
+
+
+def test_quantities_read_the_adc2021_layout():
+    o = np.zeros((1, 19, 3))
+    o[0, 0] = [55, 0, 1]
+    o[0, 9] = [120, 3.0, 0]   # forward jet: not in HT, not a central single jet
+    o[0, 10] = [80, 0.5, 0]
+    o[0, 11] = [25, 0.1, 0]   # below the HT jet threshold
+    o[0, 5:7, 0] = [12, 7]
+    o = o.reshape(1, 57)
+    assert met(o)[0] == 55 and ht(o)[0] == 80
+    assert nth_pt(o, "jet", 0, 2.5)[0] == 80 and nth_pt(o, "jet", 0)[0] == 120 and nth_pt(o, "mu", 1)[0] == 7
+    calo = np.zeros((2, 18, 14), np.uint16)
+    calo[0, 3, 4], calo[0, 5, 5], calo[1, 0, 0] = 30, 12, 1023
+    np.testing.assert_array_equal(sum_et(calo), [42, 1023])
+    np.testing.assert_array_equal(max_region_et(calo), [30, 1023])
+
+
+def test_menu_calibration_hits_each_seed_rate_and_the_total_is_below_the_sum():
+    rng = np.random.default_rng(5)
+    n = 120_000
+    views = {"objects": _objects(n, rng), "calo": rng.poisson(3, (n, 18, 14)).astype(np.uint16)}
+    config = MenuConfig()
+    menu = calibrate_menu(config, views)
+    assert menu.valid and not menu.dropped
+    for name, cut in menu.thresholds.items():
+        assert cut.achieved_khz <= config.rates_khz[name]
+        if name != "single_region":  # integer counts: the tie step decides
+            assert cut.achieved_khz == pytest.approx(config.rates_khz[name], rel=0.1)
+    assert max(t.achieved_khz for t in menu.thresholds.values()) < menu.total_khz <= sum(config.rates_khz.values())
+    only_objects = calibrate_menu(config, {"objects": views["objects"]})
+    assert "single_region" in only_objects.dropped and only_objects.valid
+    assert not calibrate_menu(config, {"objects": views["objects"][:1000]}).valid
+
+
+def test_menu_config_refuses_unknown_seeds_and_rates():
+    from flowad.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="rates_khz.tau"):
+        MenuConfig({"tau": 10.0})
+    with pytest.raises(ConfigError, match="rates_khz.met"):
+        MenuConfig({"met": 0.0})
