@@ -116,13 +116,13 @@ def _data_generate(args: argparse.Namespace) -> int:
 def _train_teacher(args: argparse.Namespace) -> int:
     from flowad.configio import load_yaml
     from flowad.distill import TeacherRunConfig, run_teacher
-    from search.report import teacher_table
+    from search.report import trigger_table
 
     config = load_yaml(TeacherRunConfig, args.config)
     report = run_teacher(config)
     origin = "trained" if report.trained_now else "cached"
     print(f"teacher {config.teacher.kind} ({origin}): {report.path}")
-    print(teacher_table(report.metrics))
+    print(trigger_table({"teacher": report.teacher_performance, **report.baselines}, report.split, report.reference.menu))
     return 0
 
 
@@ -135,7 +135,7 @@ def _distill(args: argparse.Namespace) -> int:
     report = run_distillation(config)
     print(f"student {config.student.family} {list(config.student.widths)} @ {config.student.bits} bits: {report.out / 'student'}")
     print("size: " + ", ".join(f"{k} {v:,.0f}" for k, v in report.summary.items()))
-    print(distill_table(report.metrics, report.agreement))
+    print(distill_table(report.metrics, report.agreement, report.split, report.student_performance.reason))
     return 0
 
 

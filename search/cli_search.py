@@ -89,7 +89,9 @@ def _pareto(args: argparse.Namespace) -> int:
         summary = replace(summary, table=summary.table.assign(pareto=summary.table["run_id"].isin(tagged)), front=front)
     name = parent.data.tags.get(tracking.SEARCH, "search")
     out = Path(args.out or f"out/pareto/{name}")
-    paths = write_front(summary, metrics, out, title=name)
+    from search.baselines import baselines_from_metrics
+
+    paths = write_front(summary, metrics, out, title=name, baselines=baselines_from_metrics(parent.data.metrics))
     print(front_table(summary.front, metrics))
     print(f"\n{summary.completed} finished trials, {summary.front_size} on the front; written: "
           + ", ".join(str(p) for p in paths))
@@ -102,9 +104,16 @@ def _select(args: argparse.Namespace) -> int:
     budgets = {"max_lut": args.max_lut, "max_dsp": args.max_dsp, "max_latency_ns": args.max_latency_ns}
     chosen = select(args.tracking_uri, args.experiment, budgets, args.out, objective=args.objective,
                     search=args.search, model_name=args.model_name, events=args.events)
-    figures = ", ".join(f"{k} {v:.3f}" if k == "auc" else f"{k} {v:,.1f}".removesuffix(".0") for k, v in chosen.metrics.items())
-    print(f"selected trial {chosen.trial_id} (run {chosen.run_id}): {figures}")
+    from search.report import trigger_table
+
+    figures = ", ".join(f"{k} {v:.3f}" if "auc" in k or "tpr" in k else f"{k} {v:,.1f}".removesuffix(".0")
+                        for k, v in chosen.metrics.items())
+    print(f"selected trial {chosen.trial_id} (run {chosen.run_id}) on its validation figures: {figures}")
     print(f"bit-exact: {chosen.export.get('bit_exact_fraction', 'n/a')} of {chosen.export.get('events')} events")
     print(f"registered: {chosen.model_name} version {chosen.version}, alias 'deployable'")
     print(f"exported:   {args.out}")
+    means = {m: chosen.test.mean(a, chosen.signals) for m, a in (("AUC", "auc"), ("eff", "tpr"), ("pure eff", "pure_tpr"))}
+    print(f"\ntest split, mean over {', '.join(chosen.signals)}: " + ", ".join(f"{k} {v:.3f}" for k, v in means.items())
+          + f"; the validation cut gives {chosen.test.rate_khz:.2f} kHz on test")
+    print(trigger_table({"student": chosen.test, **chosen.test_baselines}, "test", chosen.menu))
     return 0

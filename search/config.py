@@ -22,9 +22,14 @@ from flowad.student.config import StudentConfig
 from flowad.teacher.config import TeacherConfig
 
 SAMPLERS = ("nsga2", "tpe", "random", "gp")
-METRICS = {"auc": "max", "auc_retained": "max", "lut": "min", "ff": "min", "dsp": "min", "bram": "min",
-           "latency_ns": "min", "latency_cycles": "min", "ii": "min", "emd": "min", "spearman": "max"}
-"""Trial metrics an objective or constraint may name, with their natural direction; also ``auc/<signal>``."""
+METRICS = {"auc": "max", "tpr_at_rate": "max", "pure_tpr_at_rate": "max", "auc_retained": "max",
+           "lut": "min", "ff": "min", "dsp": "min", "bram": "min", "latency_ns": "min", "latency_cycles": "min",
+           "ii": "min", "emd": "min", "spearman": "max", "rate_khz": "min"}
+"""Trial metrics an objective or constraint may name, with their natural direction; also ``<metric>/<signal>``
+for the per-signal ones. All physics metrics are measured on the validation split (rate cuts set there too):
+``auc``, ``tpr_at_rate`` (signal efficiency at ``distill.rate_khz``, 3 kHz by default) and ``pure_tpr_at_rate``
+(the part of it the emulated Level-1 menu does not keep) are means over the search's ``signals``."""
+PER_SIGNAL_METRICS = ("auc", "tpr_at_rate", "pure_tpr_at_rate")
 SPACE_KEYS = ("teacher.kind", "teacher.architecture", "teacher.depth", "teacher.hidden", "student.family",
               "student.widths", "student.lgn_widths", "student.bits", "student.integer_bits", "student.beta")
 """``student.lgn_widths`` replaces ``student.widths`` when the family is ``lgn`` (gate layers are ~10–30× wider
@@ -32,7 +37,12 @@ than MLP layers of the same cost), so one space can hold all three families."""
 
 
 def known_metric(name: str) -> bool:
-    return name in METRICS or re.fullmatch(r"auc/[A-Za-z0-9_]+", name) is not None
+    return name in METRICS or re.fullmatch(rf"({'|'.join(PER_SIGNAL_METRICS)})/[A-Za-z0-9_-]+", name) is not None
+
+
+def metric_signal(name: str) -> str | None:
+    """The signal a per-signal metric names (``pure_tpr_at_rate/haa4tau_15`` → ``haa4tau_15``), else None."""
+    return name.split("/", 1)[1] if "/" in name else None
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,8 @@ class Objective:
     cost objectives 1.1 × the worst value seen."""
 
     def __post_init__(self) -> None:
-        check(known_metric(self.metric), "metric", f"unknown metric {self.metric!r} (known: {', '.join(METRICS)}, auc/<signal>)")
+        check(known_metric(self.metric), "metric", f"unknown metric {self.metric!r} (known: {', '.join(METRICS)}, "
+                                                   f"{'/<signal>, '.join(PER_SIGNAL_METRICS)}/<signal>)")
         check(self.mode in ("", "max", "min"), "mode", f"must be max or min, got {self.mode!r}")
         if not self.mode:
             object.__setattr__(self, "mode", METRICS.get(self.metric, "max"))
@@ -166,6 +177,10 @@ class SearchConfig:
     """Student settings per family, laid over ``student`` when a trial picks that family
     (e.g. ``lgn: {learning_rate: 0.01}``: logic-gate networks train best at a higher rate)."""
     constraints: tuple[Constraint, ...] = ()
+    signals: tuple[str, ...] = ()
+    """Signals that ``auc``, ``tpr_at_rate`` and ``pure_tpr_at_rate`` average over (default: every signal of
+    the dataset). Name the ones an anomaly trigger is for; heavy signals the menu already keeps add only
+    zeros to a pure efficiency."""
     sampler: str = "nsga2"
     trials: int = 12
     concurrency: int = 2

@@ -19,6 +19,7 @@ from flowad.distill.config import DataSource
 from flowad.errors import FlowadInputError
 from flowad.teacher.config import TeacherConfig
 from search import tracking
+from search.baselines import baselines_from_metrics, reference_metrics
 from search.config import SearchConfig, trial_mapping
 
 
@@ -115,9 +116,13 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
         raise FlowadInputError(f"nothing to resume at {experiment_dir}")
     start = time.perf_counter()
     warm_shared_inputs(search)  # before Ray or any run is started: a bad dataset leaves nothing behind
+    reference, reference_record = reference_metrics(search)
     start_ray(search.ray.address, num_cpus)
     search_run = tracking.open_search(search.tracking.uri, search.tracking.experiment, search.tracking.artifacts,
                                       search.name, resume, params=search_params(search), config_text=config_text)
+    tracking.log_metrics(search_run.uri, search_run.parent_run_id, reference)
+    tracking.client_for(search_run.uri).log_dict(search_run.parent_run_id, reference_record, "reference/baselines.json")
+    progress(reference_line(reference, search.metric_names[0]))
     progress(f"search {search.name}: {search.trials} trials, {search.concurrency} at a time, sampler {search.sampler}; "
              f"MLflow run {search_run.parent_run_id} in experiment {search.tracking.experiment!r}")
     resources = {"cpu": search.resources.cpus, "gpu": search.resources.gpus}
@@ -147,13 +152,22 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
                          summary.front_size, summary.hypervolume, time.perf_counter() - start)
 
 
+def reference_line(metrics: dict[str, float], quality: str) -> str:
+    """What the no-ML triggers reach on the search's first objective (validation), for the console."""
+    baselines = baselines_from_metrics(metrics)
+    parts = [f"{name} {values.get(quality, float('nan')):.3f} at {values.get('lut', float('nan')):,.0f} LUT"
+             for name, values in baselines.items()]
+    return f"no-ML baselines, {quality} on validation: " + "; ".join(parts) + f"; L1 menu {metrics['menu/total_khz']:.1f} kHz"
+
+
 def search_params(search: SearchConfig) -> dict[str, Any]:
     return {"sampler": search.sampler, "trials": search.trials, "concurrency": search.concurrency,
             "objectives": ", ".join(f"{o.mode} {o.metric}" for o in search.objectives),
             "constraints": ", ".join(f"{c.metric} in [{c.min}, {c.max}]" for c in search.constraints) or "none",
             "space": ", ".join(search.space), "seed": search.seed, "part": search.hardware.part,
             "clock_period_ns": search.hardware.clock_period_ns, "estimators": to_plain(search.estimators),
-            "data": search.data.path, "cpus_per_trial": search.resources.cpus, "gpus_per_trial": search.resources.gpus}
+            "data": search.data.path, "cpus_per_trial": search.resources.cpus, "gpus_per_trial": search.resources.gpus,
+            "signals": ", ".join(search.signals) or "all", "rate_khz": search.distill.get("rate_khz", 3.0)}
 
 
 def teacher_keys(search: SearchConfig, param_sets: list[dict[str, Any]]) -> int:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from flowad.atomic import atomic_path
 from search import tracking
+from search.baselines import baselines_from_metrics
 from search.config import SearchConfig
 from search.pareto import default_reference, hypervolume, pareto_mask, plot_fronts
 
@@ -70,8 +71,10 @@ def summarise(table: pd.DataFrame, metrics: list[str], directions: list[str], re
                         front, reference, hv, len(finished), n_failed, n_pruned)
 
 
-def write_front(summary: FrontSummary, metrics: list[str], out_dir: str | Path, title: str) -> list[Path]:
-    """pareto.csv, pareto.parquet, trials.csv and the plots into ``out_dir``."""
+def write_front(summary: FrontSummary, metrics: list[str], out_dir: str | Path, title: str,
+                baselines: dict[str, dict[str, float]] | None = None) -> list[Path]:
+    """pareto.csv, pareto.parquet, trials.csv and the plots into ``out_dir``; ``baselines`` (from the parent
+    run, :func:`search.baselines.baselines_from_metrics`) are drawn beside the trials with the teacher's ceiling."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -85,8 +88,10 @@ def write_front(summary: FrontSummary, metrics: list[str], out_dir: str | Path, 
     finished = summary.table[summary.table["status"] == "FINISHED"]
     columns = {m: pd.to_numeric(finished[m], errors="coerce").to_numpy(float) for m in set(metrics) | set(PLOT_COSTS) if m in finished}
     if metrics[0] in columns:
+        teacher = f"teacher_{metrics[0]}"
+        ceiling = float(pd.to_numeric(finished[teacher], errors="coerce").max()) if teacher in finished else None
         paths += plot_fronts(columns, finished["pareto"].to_numpy(bool), metrics[0], [c for c in PLOT_COSTS if c in columns],
-                             out_dir, title=title)
+                             out_dir, title=title, baselines=baselines or {}, ceiling=ceiling)
     return paths
 
 
@@ -115,8 +120,9 @@ def finish_search(search: SearchConfig, search_run: tracking.SearchRun, results,
                         [o.reference for o in search.objectives], search.constraints)
     for run_id, on_front in zip(summary.table["run_id"], summary.table["pareto"]):
         client.set_tag(run_id, "pareto", "true" if on_front else "false")
+    baselines = baselines_from_metrics(client.get_run(search_run.parent_run_id).data.metrics)
     with tempfile.TemporaryDirectory(prefix="flowad-front-") as tmp:
-        for path in write_front(summary, search.metric_names, tmp, title=search.name):
+        for path in write_front(summary, search.metric_names, tmp, title=search.name, baselines=baselines):
             client.log_artifact(search_run.parent_run_id, str(path), "pareto")
     tracking.log_metrics(search_run.uri, search_run.parent_run_id, {
         "hypervolume": summary.hypervolume, "trials_completed": summary.completed, "trials_failed": summary.failed,

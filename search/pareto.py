@@ -39,12 +39,13 @@ def pareto_mask(values: np.ndarray, directions: Sequence[str]) -> np.ndarray:
 
 def default_reference(values: np.ndarray, directions: Sequence[str], metrics: Sequence[str],
                       given: Sequence[float | None]) -> list[float]:
-    """The hypervolume reference point: given values, else AUC-like metrics 0.5 and costs 1.1 × the worst seen."""
+    """The hypervolume reference point: given values, else AUC-like metrics 0.5, efficiencies 0, and costs
+    1.1 × the worst seen."""
     reference = []
     for j, (direction, metric, value) in enumerate(zip(directions, metrics, given)):
         if value is not None:
             reference.append(float(value))
-        elif metric.startswith("auc") or metric == "spearman":
+        elif metric.startswith(("auc", "tpr_at_rate", "pure_tpr_at_rate")) or metric == "spearman":
             reference.append(0.5 if metric.startswith("auc") else 0.0)
         else:
             column = values[:, j][np.isfinite(values[:, j])]
@@ -67,9 +68,18 @@ def hypervolume(values: np.ndarray, directions: Sequence[str], reference: Sequen
     return float(compute_hypervolume(losses, ref))
 
 
+BASELINE_MARKERS = {"sum_et": "s", "max_region_et": "D", "ht": "^"}
+BASELINE_LABELS = {"sum_et": "ΣET", "max_region_et": "max region ET", "ht": "HT"}
+
+
 def plot_fronts(columns: dict[str, np.ndarray], front: np.ndarray, quality: str, costs: Sequence[str],
-                out_dir: str | Path, title: str = "") -> list[Path]:
-    """One PNG per cost metric (``lut``, ``dsp``, ``latency_ns``) against ``quality`` (AUC), the front marked."""
+                out_dir: str | Path, title: str = "", baselines: dict[str, dict[str, float]] | None = None,
+                ceiling: float | None = None) -> list[Path]:
+    """One PNG per cost metric (``lut``, ``dsp``, ``latency_ns``) against ``quality`` (AUC), the front marked.
+
+    ``baselines`` (``{name: {metric: value}}``) are drawn as points at their own firmware cost and as dashed
+    lines at their ``quality``; ``ceiling`` (the best teacher's ``quality``) as a dotted line: what the
+    students are distilled from."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -89,12 +99,29 @@ def plot_fronts(columns: dict[str, np.ndarray], front: np.ndarray, quality: str,
         on = ok & front
         order = np.argsort(x[on])
         ax.plot(x[on][order], y[on][order], "o-", c="C3", label="Pareto front (all objectives)")
+        for k, (name, values) in enumerate((baselines or {}).items()):
+            level = values.get(quality, np.nan)
+            if not np.isfinite(level):
+                continue
+            color = f"C{k + 4}"
+            label = f"{BASELINE_LABELS.get(name, name)} (no ML)"
+            ax.axhline(level, color=color, ls="--", lw=0.8)
+            cost = values.get(metric, np.nan)
+            if np.isfinite(cost):
+                ax.scatter([cost], [level], marker=BASELINE_MARKERS.get(name, "s"), s=50, c=color, edgecolors="k",
+                           zorder=5, label=label)
+            else:
+                ax.plot([], [], ls="--", color=color, label=label + ", firmware not costed")
+        if ceiling is not None and np.isfinite(ceiling):
+            ax.axhline(ceiling, color="k", ls=":", lw=1, label="teacher (ceiling)")
         ax.set_xlabel(metric)
         ax.set_ylabel(quality)
-        if ok.any() and x[ok].min() > 0 and x[ok].max() / x[ok].min() > 20:
+        extent = np.concatenate([x[ok], [v.get(metric, np.nan) for v in (baselines or {}).values()]])
+        extent = extent[np.isfinite(extent)]
+        if len(extent) and extent.min() > 0 and extent.max() / extent.min() > 20:
             ax.set_xscale("log")
         ax.set_title(title or f"{quality} vs {metric}")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="best", fontsize=7)
         fig.tight_layout()
         path = out_dir / f"pareto_{quality.replace('/', '_')}_vs_{metric}.png"
         with atomic_path(path) as tmp:

@@ -11,24 +11,41 @@ def _num(value: float, digits: int = 3) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
 
 
-def teacher_table(metrics: dict[str, dict]) -> str:
-    rows = [[name, _num(m["auc"]), _num(m["tpr_at_rate"]), str(m["n_background"]), str(m["n_signal"])]
-            for name, m in metrics.items()]
-    notes = sorted({m["tpr_note"] for m in metrics.values() if m["tpr_note"]})
-    table = text_table(["signal", "AUC", "TPR@3kHz", "n bg", "n sig"], rows, left=1)
-    return table + "".join(f"\nTPR@3kHz n/a: {n}" for n in notes)
+def trigger_table(scores: dict[str, "ScorePerformance"], split: str, menu=None, rate_khz: float = 3.0) -> str:
+    """Per signal, one row per score (model or baseline): AUC, efficiency and pure efficiency at the rate,
+    with 95 % intervals, and the rate the cut really gives on ``split``; the menu's own efficiency first."""
+    from flowad.metrics.reference import BASELINES
+
+    labels = {name: BASELINES[name].label if name in BASELINES else name for name in scores}
+    first = next(iter(scores.values()))
+    rows = []
+    for signal in first.signals:
+        menu_eff = first.signals[signal].menu_efficiency
+        rows.append([signal, "L1 menu", "", _num(menu_eff), "", _num(menu.total_khz, 1) if menu is not None else "n/a"])
+        for name, perf in scores.items():
+            s = perf.signals[signal]
+            rows.append(["", labels[name], f"{s.auc:.3f}", f"{s.tpr:.3f}", f"{s.pure_tpr:.3f}", f"{perf.rate_khz:.2f}"])
+    header = ["signal", "trigger", "AUC", f"eff @ {rate_khz:g} kHz", f"pure eff @ {rate_khz:g} kHz", f"rate kHz ({split})"]
+    notes = [f"{split} split; every rate cut set on the validation ZeroBias; [95 % interval]: AUC DeLong, the rest "
+             "Poisson bootstrap; pure eff = kept by this trigger and not by the menu, over all signal events"]
+    notes += sorted({f"{labels[n]}: {p.reason}" for n, p in scores.items() if p.reason})
+    if menu is not None:
+        notes.append("menu: " + ", ".join(f"{n} > {t.value:.4g} ({t.achieved_khz:.1f} kHz)" for n, t in menu.thresholds.items())
+                     + (f"; left out: {', '.join(menu.dropped)}" if menu.dropped else ""))
+    return text_table(header, rows, left=2) + "".join(f"\n{n}" for n in notes)
 
 
-def distill_table(metrics: dict[str, dict], agreement: dict[str, dict]) -> str:
-    rows = [[name, _num(m["teacher_auc"]), _num(m["student_auc"]), _num(m["auc_retained"]),
-             _num(m["student_tpr_at_rate"]), _num(agreement[name]["emd"], 2), _num(agreement[name]["spearman"])]
+def distill_table(metrics: dict[str, dict], agreement: dict[str, dict], split: str = "val", reason: str = "") -> str:
+    rows = [[name, _num(m["teacher_auc"]), _num(m["student_auc"]), _num(m["auc_retained"]), _num(m["menu_efficiency"]),
+             _num(m["teacher_pure_tpr_at_rate"]), _num(m["student_pure_tpr_at_rate"]),
+             _num(agreement[name]["emd"], 2), _num(agreement[name]["spearman"])]
             for name, m in metrics.items()]
     background = [p for p in agreement if p not in metrics]
-    rows += [[p, "-", "-", "-", "-", _num(agreement[p]["emd"], 2), _num(agreement[p]["spearman"])] for p in background]
-    notes = sorted({m["tpr_note"] for m in metrics.values() if m["tpr_note"]})
-    table = text_table(["process", "teacher AUC", "student AUC", "retained", "TPR@3kHz", "EMD", "Spearman"], rows, left=1)
-    return (table + "\nretained = (student AUC − 0.5) / (teacher AUC − 0.5); EMD in target units; test split"
-            + "".join(f"\nTPR@3kHz n/a: {n}" for n in notes))
+    rows += [[p, "-", "-", "-", "-", "-", "-", _num(agreement[p]["emd"], 2), _num(agreement[p]["spearman"])] for p in background]
+    table = text_table(["process", "teacher AUC", "student AUC", "retained", "menu eff", "teacher pure eff",
+                        "student pure eff", "EMD", "Spearman"], rows, left=1)
+    return (table + f"\nretained = (student AUC − 0.5) / (teacher AUC − 0.5); pure eff at 3 kHz (not kept by the menu); "
+            f"EMD in target units; {split} split (a distillation never reads test)" + (f"\nn/a: {reason}" if reason else ""))
 
 
 def front_table(front, metrics: list[str]) -> str:

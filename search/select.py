@@ -1,8 +1,11 @@
 """Pick a deployable model from a search's front under FPGA budgets, check it bit for bit, register it.
 
-The best front member (by ``objective``) whose LUT, DSP and latency fit the budgets is re-emulated with
-hls4ml's C simulation on held-out background events, registered in the MLflow Model Registry with the
-alias ``deployable``, and its HLS project (or Verilog) plus input/output test vectors are exported.
+The best front member (by ``objective``, a validation metric like every number on the front) whose LUT, DSP
+and latency fit the budgets is re-emulated with hls4ml's C simulation on held-out background events,
+registered in the MLflow Model Registry with the alias ``deployable``, and its HLS project (or Verilog) plus
+input/output test vectors are exported. Only here is the test split read: the chosen student is measured on
+it (rate cut set on validation, as in the search) beside the no-ML baselines on the same events, and the
+``test_*`` metrics with their 95 % intervals go on its run and its model version.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from flowad.errors import FlowadInputError
+from flowad.metrics.menu import CalibratedMenu
+from flowad.metrics.trigger import ScorePerformance
 from search import tracking
 from search.config import METRICS, known_metric
 from search.front import trials_table
@@ -32,6 +37,40 @@ class Selection:
     model_name: str
     version: str
     export: dict
+    test: ScorePerformance
+    """The student on the test split."""
+    test_baselines: dict[str, ScorePerformance]
+    menu: CalibratedMenu
+    signals: list[str]
+
+
+def test_metrics(performance: ScorePerformance, signals: list[str]) -> dict[str, float]:
+    """``test_<metric>`` (mean over ``signals``) and per signal ``test_<metric>[_low|_high]/<signal>``, plus the
+    rate the validation cut gives on test (``test_rate_khz[_low|_high]``)."""
+    out = {"test_rate_khz": performance.rate_khz.value, "test_rate_khz_low": performance.rate_khz.low,
+           "test_rate_khz_high": performance.rate_khz.high}
+    for metric, attribute in (("auc", "auc"), ("tpr_at_rate", "tpr"), ("pure_tpr_at_rate", "pure_tpr")):
+        out[f"test_{metric}"] = performance.mean(attribute, signals)
+        for signal in signals:
+            estimate = getattr(performance.signals[signal], attribute)
+            out[f"test_{metric}/{signal}"] = estimate.value
+            out[f"test_{metric}_low/{signal}"] = estimate.low
+            out[f"test_{metric}_high/{signal}"] = estimate.high
+    return out
+
+
+def measure_on_test(student, record: dict) -> tuple[ScorePerformance, dict[str, ScorePerformance], CalibratedMenu]:
+    """The student's trigger performance on test (cut set on validation ZeroBias) and the baselines'."""
+    from flowad.data import load
+    from flowad.metrics.reference import reference_for
+
+    background = record.get("background", "zerobias")
+    data = Path(record["data"])
+    arrays = load(data, record.get("view", "calo"), splits=("val", "test"))
+    scores = {p: {s: student.predict(x) for s, x in by.items() if s == "test" or p == background} for p, by in arrays.items()}
+    reference = reference_for(data, background, ("val", "test"), record.get("cache", "data"))
+    rate = float(record.get("rate_khz", 3.0))
+    return reference.evaluate(scores, "test", rate), reference.evaluate_baselines("test", rate), reference.menu
 
 
 def choose(table: pd.DataFrame, budgets: dict[str, float | None], objective: str) -> pd.Series:
@@ -82,21 +121,27 @@ def select(uri: str, experiment: str, budgets: dict[str, float | None], out: str
         student = load_student(student_dir)
         hardware = HardwareConfig(part=parent.data.params.get("part", HardwareConfig.part),
                                   clock_period_ns=float(parent.data.params.get("clock_period_ns", HardwareConfig.clock_period_ns)))
-        arrays = load(record["data"], record.get("view", "calo"), processes=[record.get("background", "zerobias")])
-        background = arrays[record.get("background", "zerobias")]
-        x = background.get("test", next(iter(background.values())))[:events]
+        background = record.get("background", "zerobias")
+        arrays = load(record["data"], record.get("view", "calo"), processes=[background], splits=("test",))
+        x = arrays[background]["test"][:events]
         summary = export(student, hardware, out, x)
-    exact = summary.get("bit_exact_fraction")
-    if exact is not None and exact < 1.0:
-        raise FlowadInputError(f"run {row['run_id']}: firmware matches the model on only {exact:.1%} of {events} events; "
-                               f"not registering it (export left in {out} for inspection)")
+        exact = summary.get("bit_exact_fraction")
+        if exact is not None and exact < 1.0:
+            raise FlowadInputError(f"run {row['run_id']}: firmware matches the model on only {exact:.1%} of {events} events; "
+                                   f"not registering it (export left in {out} for inspection)")
+        test, baselines, menu = measure_on_test(student, record)
+    signals_param = parent.data.params.get("signals", "all")
+    signals = list(test.signals) if signals_param == "all" else [s.strip() for s in signals_param.split(",")]
+    measured = test_metrics(test, signals)
+    tracking.log_metrics(tracking.absolute_uri(uri), row["run_id"], measured)
     name = model_name or f"flowad-{parent.data.tags.get(tracking.SEARCH, 'search')}"
-    version = register(client, name, row["run_id"], row, summary)
-    metrics = {k: float(row[k]) for k in ("auc", "lut", "ff", "dsp", "latency_ns", "latency_cycles") if k in row and pd.notna(row[k])}
-    return Selection(row["run_id"], row["trial_id"], metrics, name, version, summary)
+    version = register(client, name, row["run_id"], row, summary, measured)
+    metrics = {k: float(row[k]) for k in ("auc", "tpr_at_rate", "pure_tpr_at_rate", "lut", "ff", "dsp", "latency_ns",
+                                          "latency_cycles") if k in row and pd.notna(row[k])}
+    return Selection(row["run_id"], row["trial_id"], metrics, name, version, summary, test, baselines, menu, signals)
 
 
-def register(client, name: str, run_id: str, row: pd.Series, summary: dict) -> str:
+def register(client, name: str, run_id: str, row: pd.Series, summary: dict, measured: dict[str, float]) -> str:
     """A new version of registered model ``name`` from the run's ``student`` artefacts, aliased ``deployable``."""
     from mlflow.exceptions import MlflowException
 
@@ -106,7 +151,9 @@ def register(client, name: str, run_id: str, row: pd.Series, summary: dict) -> s
         client.create_registered_model(name, description="flowad anomaly-trigger students selected under FPGA budgets")
     source = f"{client.get_run(run_id).info.artifact_uri}/student"
     tags = {"flowad.trial_id": str(row["trial_id"]), "bit_exact_fraction": str(summary.get("bit_exact_fraction", "n/a")),
-            **{k: f"{row[k]:.6g}" for k in ("auc", "lut", "dsp", "latency_ns") if k in row and pd.notna(row[k])}}
+            **{f"val_{k}": f"{row[k]:.6g}" for k in ("auc", "tpr_at_rate", "pure_tpr_at_rate") if k in row and pd.notna(row[k])},
+            **{k: f"{row[k]:.6g}" for k in ("lut", "dsp", "latency_ns") if k in row and pd.notna(row[k])},
+            **{k: f"{v:.6g}" for k, v in measured.items() if "/" not in k}}
     version = client.create_model_version(name, source, run_id=run_id, tags=tags)
     client.set_registered_model_alias(name, ALIAS, version.version)
     return str(version.version)

@@ -21,6 +21,7 @@ from flowad.data.storage import VIEW_SHAPES
 from flowad.distill import DistillConfig, prepare, run_distillation
 from flowad.errors import FlowadInputError
 from flowad.hardware import ConversionError, convert, emulate, estimate
+from flowad.metrics.trigger import ScorePerformance
 from flowad.student.config import StudentConfig
 from search.config import SearchConfig, trial_mapping
 
@@ -38,6 +39,25 @@ def static_cost(student: StudentConfig, n_inputs: int) -> float:
         return float(sum(student.widths))
     sizes = [n_inputs, *student.widths, 1]
     return float(sum(a * b for a, b in zip(sizes, sizes[1:])) * student.bits)
+
+
+def physics_metrics(student: ScorePerformance, teacher: ScorePerformance, signals: tuple[str, ...] = ()) -> dict[str, float]:
+    """Student metrics per signal and as means over ``signals`` (default all), the teacher's as ``teacher_*``.
+
+    Both measured on the validation split, the rate cut set there (the test split never reaches a trial).
+    """
+    names = list(signals) or list(student.signals)
+    missing = [s for s in names if s not in student.signals]
+    if missing:
+        raise TrialFailed(f"signal {missing[0]!r} (search key: signals) is not in the dataset "
+                          f"(has: {', '.join(student.signals)})")
+    out: dict[str, float] = {}
+    for prefix, performance in (("", student), ("teacher_", teacher)):
+        out.update(performance.flat(prefix))
+        for metric, attribute in (("auc", "auc"), ("tpr_at_rate", "tpr"), ("pure_tpr_at_rate", "pure_tpr")):
+            out[f"{prefix}{metric}"] = performance.mean(attribute, names)
+    out["menu_efficiency"] = float(np.mean([student.signals[s].menu_efficiency for s in names]))
+    return out
 
 
 def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
@@ -62,11 +82,9 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
     student = report.student
     metrics: dict[str, Any] = {"teacher_trained_now": float(prepared.teacher_trained_now), "static_cost": cost,
                                "epochs_trained": float(len(report.history))}
-    aucs = {p: m["student_auc"] for p, m in report.metrics.items()}
-    metrics.update({f"auc/{p}": v for p, v in aucs.items()})
-    metrics.update({f"teacher_auc/{p}": m["teacher_auc"] for p, m in report.metrics.items()})
-    metrics["auc"] = float(np.mean(list(aucs.values())))
-    metrics["auc_retained"] = float(np.mean([m["auc_retained"] for m in report.metrics.values()]))
+    metrics.update(physics_metrics(report.student_performance, report.teacher_performance, search.signals))
+    signals = list(search.signals) or list(report.metrics)
+    metrics["auc_retained"] = float(np.mean([report.metrics[p]["auc_retained"] for p in signals]))
     metrics["emd"] = float(report.agreement[prepared.background]["emd"])
     metrics["spearman"] = float(report.agreement[prepared.background]["spearman"])
     metrics.update({f"student_{k}": float(v) for k, v in report.summary.items() if isinstance(v, (int, float))})
@@ -88,8 +106,8 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
         raise TrialFailed(f"estimator {estimator}: {hardware.notes}")
     metrics.update({k: getattr(hardware, k) for k in HARDWARE_KEYS if getattr(hardware, k) is not None})
     if csim and hls_model is not None:
-        bg_test = prepared.arrays[prepared.background]["test"][:CSIM_EVENTS]
-        _, exact = emulate(student, hls_model, bg_test)
+        bg_val = prepared.arrays[prepared.background]["val"][:CSIM_EVENTS]
+        _, exact = emulate(student, hls_model, bg_val)
         seconds["csim"] = exact.compile_seconds
         metrics["bit_exact_fraction"] = exact.exact_fraction
     metrics.update({f"time_{k}": v for k, v in seconds.items()})

@@ -252,3 +252,27 @@ def test_reading_a_missing_store_is_one_line(tmp_path):
     shown = run_cli("search", "pareto", "--experiment", "e2e", "--tracking-uri", f"sqlite:///{tmp_path}/nope.db")
     assert_one_line_error(shown, "no MLflow store at")
     assert not (tmp_path / "nope.db").exists()
+
+
+@pytest.mark.slow
+def test_no_test_array_reaches_a_trial(tmp_path, micro_dataset):
+    """Every test-split shard of a copy of the dataset is garbage: a trial still runs, so it never opened one."""
+    import shutil
+
+    from search.config import load_search_config
+    from search.trial import run_trial
+
+    dataset = tmp_path / "dataset"
+    shutil.copytree(micro_dataset, dataset)
+    poisoned = sorted(dataset.glob("*/test-*.parquet"))
+    assert {p.parent.name for p in poisoned} == {"zerobias", "wprime", "pileup"}
+    for path in poisoned:
+        path.write_bytes(b"not parquet: a trial that reads the test split fails here")
+    search = load_search_config(write(tmp_path, search_yaml(tmp_path, dataset)))
+    metrics = run_trial(search, {"student.family": "hgq", "student.widths": "8", "student.bits": 6}, tmp_path / "trial")
+    assert 0 <= metrics["auc/wprime"] <= 1 and 0 <= metrics["teacher_auc/wprime"] <= 1
+    assert {"tpr_at_rate", "pure_tpr_at_rate", "rate_khz"} <= set(metrics)  # NaN here: too little ZeroBias for 3 kHz
+    from flowad.data import load
+
+    with pytest.raises(Exception, match="not a readable"):
+        load(dataset, "calo", splits=("test",))  # the poison is real
