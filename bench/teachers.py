@@ -17,8 +17,6 @@ import platform
 import time
 from pathlib import Path
 
-import numpy as np
-
 from flowad.distill import DataSource, prepare
 from flowad.distill.run import REPORT_SPLITS
 from flowad.metrics.reference import BASELINES, reference_for

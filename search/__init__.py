@@ -1,4 +1,4 @@
-"""flowad's application layer: the CLI, and (later) the Ray Tune search, MLflow tracking, Pareto and selection.
+"""flowad's application layer: the CLI, the Ray Tune search, MLflow tracking, Pareto fronts, baselines and selection.
 
 Only this package imports Ray and MLflow; it depends on ``flowad``, never the reverse.
 """

@@ -68,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub = hw_commands.add_parser(name, help=helptext)
         sub.add_argument("--model", required=True, help="a student directory written by 'flowad distill'")
         if name == "estimate":
-            sub.add_argument("--estimator", default="da4ml", help="vitis, da4ml, ebops or lgn (default da4ml)")
+            from flowad.hardware.estimators import ESTIMATORS
+
+            sub.add_argument("--estimator", default="da4ml", help=f"{', '.join(sorted(ESTIMATORS))} (default da4ml)")
             sub.add_argument("--workdir", default=None, help="where projects are written (default: <model>/../hw)")
         else:
             sub.add_argument("--out", required=True, help="output directory")

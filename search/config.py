@@ -15,7 +15,7 @@ from typing import Any
 
 from flowad.configio import from_mapping, load_yaml, to_plain
 from flowad.distill.config import DataSource
-from flowad.errors import ConfigError, FlowadInputError, check
+from flowad.errors import ConfigError, check
 from flowad.hardware.config import HardwareConfig
 from flowad.hardware.estimators import ESTIMATORS
 from flowad.student.config import StudentConfig
@@ -274,20 +274,16 @@ def trial_mapping(search: SearchConfig, params: dict[str, Any]) -> dict[str, Any
     return {"data": to_plain(search.data), "teacher": teacher, "student": student, **search.distill}
 
 
-def check_file_paths(search: SearchConfig) -> None:
-    if not Path(search.data.path).exists():
-        raise FlowadInputError(f"{search.data.path}: no such dataset or data config")
-
-
 def relevant_params(params: dict[str, Any]) -> dict[str, Any]:
     """The trial's parameters that its student family uses: an LGN ignores ``widths`` (when ``lgn_widths``
-    is searched) and β, the MLP families ignore ``lgn_widths``, and only HGQ uses β."""
+    is searched) and β, the MLP families ignore ``lgn_widths``, only HGQ uses β and only QKeras-style
+    students use ``integer_bits`` (HGQ learns its ranges, LGN has thresholds)."""
     family = params.get("student.family")
     kept = {}
     for key, value in params.items():
         name = key.split(".")[-1]
         if (name == "lgn_widths" and family != "lgn") or (name == "widths" and family == "lgn" and "student.lgn_widths" in params) \
-                or (name == "beta" and family not in (None, "hgq")):
+                or (name == "beta" and family not in (None, "hgq")) or (name == "integer_bits" and family not in (None, "qkeras")):
             continue
         kept[key] = value
     return kept

@@ -17,10 +17,9 @@ from typing import Any
 from flowad.configio import to_plain
 from flowad.distill.config import DataSource
 from flowad.errors import FlowadInputError
-from flowad.teacher.config import TeacherConfig
 from search import tracking
 from search.baselines import baselines_from_metrics, reference_metrics
-from search.config import SearchConfig, trial_mapping
+from search.config import SearchConfig
 
 
 @dataclass(frozen=True)
@@ -168,12 +167,3 @@ def search_params(search: SearchConfig) -> dict[str, Any]:
             "clock_period_ns": search.hardware.clock_period_ns, "estimators": to_plain(search.estimators),
             "data": search.data.path, "cpus_per_trial": search.resources.cpus, "gpus_per_trial": search.resources.gpus,
             "signals": ", ".join(search.signals) or "all", "rate_khz": search.distill.get("rate_khz", 3.0)}
-
-
-def teacher_keys(search: SearchConfig, param_sets: list[dict[str, Any]]) -> int:
-    """How many distinct teachers the given trials need (the teacher cache trains each once)."""
-    from flowad.configio import from_mapping
-
-    keys = {repr(from_mapping(TeacherConfig, trial_mapping(search, p)["teacher"])) for p in param_sets}
-    return len(keys)
-

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from flowad.textable import text_table
+
+if TYPE_CHECKING:
+    from flowad.metrics.trigger import ScorePerformance
 
 
 def _num(value: float, digits: int = 3) -> str:

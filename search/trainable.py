@@ -83,8 +83,10 @@ class Progress(tune.Callback):
         elif "auc" not in result:
             line = f"stopped early at epoch {result.get('epoch', '?')} (dominated at a rung)"
         else:
-            line = (f"auc {result['auc']:.3f}  lut {result.get('lut', float('nan')):,.0f}  dsp {result.get('dsp', float('nan')):.0f}  "
-                    f"latency {result.get('latency_ns', float('nan')):.1f} ns  ({result.get('time_total_s', 0):.0f} s)")
+            nan = float("nan")
+            line = (f"val auc {result['auc']:.3f}  pure eff {result.get('pure_tpr_at_rate', nan):.3f}  "
+                    f"lut {result.get('lut', nan):,.0f}  dsp {result.get('dsp', nan):.0f}  "
+                    f"latency {result.get('latency_ns', nan):.1f} ns  ({result.get('time_total_s', 0):.0f} s)")
         self.emit(f"[{self.done}/{self.total}] {trial.trial_id} {params}: {line}")
 
     def on_trial_error(self, iteration, trials, trial, **info) -> None:

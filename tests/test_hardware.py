@@ -197,3 +197,14 @@ def test_baseline_trigger_firmware_is_costed_by_yosys(tmp_path):
     assert ht.available and region.available and ht.estimator == "yosys"
     assert 100 < ht.lut < region.lut < 10_000 and region.dsp == 0  # 252 comparators cost more than 10 jets' sum
     assert region.latency_cycles == 2 and region.latency_ns == 12.5
+
+
+def test_yosys_family_of_xilinx_parts():
+    from flowad.hardware.estimators.synthesis import yosys_family
+
+    assert yosys_family("xc7vx690tffg1927-2") == "xc7"
+    for part in ("xcvu9p-flga2104-2L-e", "xcku15p-ffve1517-2-e", "xczu9eg-ffvb1156-2-e", "xcu250-figd2104-2L-e",
+                 "xcu50-fsvh2104-2-e"):
+        assert yosys_family(part) == "xcup", part
+    for part in ("xcvu440-flga2892-2-e", "xcku040-ffva1156-2-e"):
+        assert yosys_family(part) == "xcu", part

@@ -276,3 +276,15 @@ def test_no_test_array_reaches_a_trial(tmp_path, micro_dataset):
 
     with pytest.raises(Exception, match="not a readable"):
         load(dataset, "calo", splits=("test",))  # the poison is real
+
+
+def test_parameters_a_family_does_not_use_are_not_part_of_its_identity():
+    from search.config import relevant_params
+
+    params = {"student.family": "hgq", "student.widths": "8", "student.bits": 6, "student.integer_bits": 2,
+              "student.beta": 1e-7, "student.lgn_widths": "64"}
+    assert relevant_params(params) == {"student.family": "hgq", "student.widths": "8", "student.bits": 6, "student.beta": 1e-7}
+    qkeras = relevant_params({**params, "student.family": "qkeras"})
+    assert "student.integer_bits" in qkeras and "student.beta" not in qkeras
+    lgn = relevant_params({**params, "student.family": "lgn"})
+    assert set(lgn) == {"student.family", "student.lgn_widths", "student.bits"}

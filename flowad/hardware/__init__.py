@@ -1,4 +1,4 @@
-"""Firmware: hls4ml conversion and bit-accurate emulation (resource estimators come next)."""
+"""Firmware: hls4ml conversion, bit-accurate emulation, resource and latency estimators, baseline triggers' Verilog."""
 
 from flowad.hardware.config import HardwareConfig
 from flowad.hardware.convert import ConversionError, convert

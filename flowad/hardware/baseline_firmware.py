@@ -129,7 +129,6 @@ def _adder_tree(terms: list[str], width: int) -> tuple[list[str], str, int, int]
         level += 1
         width += 1
         registered = level % LEVELS_PER_STAGE == 0 or len(terms) <= 2
-        kind = "reg" if registered else "wire"
         names = []
         for k in range(0, len(terms), 2):
             name = f"s{level}_{k // 2}"

@@ -60,10 +60,6 @@ class Reference:
     baselines: dict[str, Scores]
     """``{baseline: {process: {split: score}}}`` for the baselines whose view the dataset has."""
 
-    @property
-    def splits(self) -> list[str]:
-        return list(next(iter(self.menu_accepts.values()), {}) or next(iter(next(iter(self.baselines.values()), {}).values()), {}))
-
     def evaluate(self, scores: Scores, split: str, rate_khz: float = 3.0, signals: Sequence[str] | None = None,
                  seed: int = 0) -> ScorePerformance:
         """Trigger performance of ``scores`` on ``split``, its cut set on the background's validation split."""

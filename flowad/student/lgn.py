@@ -165,11 +165,6 @@ class LGNStudent(Student):
     def predict(self, x):
         return self.normaliser.inverse(self._discrete_fraction(_flat(x)))
 
-    def predict_relaxed(self, x) -> np.ndarray:
-        """The differentiable network's prediction (for diagnosing the discretisation gap)."""
-        with torch.no_grad():
-            return self.normaliser.inverse(self.network(torch.from_numpy(_flat(x))).numpy())
-
     def gate_list(self) -> dict[str, Any]:
         """The discrete network: input comparators, gates per layer ``[op_name, a, b]``, output group sum."""
         net = self.network

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import sys
 from collections.abc import Iterator
 
 _WRAPPER = "qkeras_layer_wrap"
@@ -64,6 +63,3 @@ def qkeras_constructors() -> Iterator[None]:
     finally:
         _install(original)
 
-
-def qkeras_imported() -> bool:
-    return "qkeras.qlayers" in sys.modules

@@ -63,10 +63,17 @@ def synthesize(files: list[Path], top: str, config: HardwareConfig, workdir: Pat
 
 
 def yosys_family(part: str) -> str:
-    """yosys ``synth_xilinx`` family of a Xilinx part: 7-series, UltraScale or UltraScale+."""
+    """yosys ``synth_xilinx`` family of a Xilinx part: 7-series, UltraScale or UltraScale+.
+
+    ``xc7…`` → xc7; UltraScale+ are the ``xcvu…p``/``xcku…p`` parts, every Zynq ``xczu…`` and the Alveo
+    ``xcu…`` cards (U50, U200, U250, U280 are all UltraScale+); plain ``xcvu…``/``xcku…`` are UltraScale.
+    """
+    part = part.lower()
     if part.startswith("xc7"):
         return "xc7"
-    return "xcup" if re.match(r"xc(vu|ku|zu)\d+p", part) or re.match(r"xc(zu|vu)", part) else "xcu"
+    if re.match(r"xc(vu|ku)\d+p", part) or part.startswith("xczu") or re.match(r"xcu\d", part):
+        return "xcup"
+    return "xcu"
 
 
 def yosys_cells(stat_text: str) -> dict[str, int]:
