@@ -69,7 +69,6 @@ def hypervolume(values: np.ndarray, directions: Sequence[str], reference: Sequen
 
 
 BASELINE_MARKERS = {"sum_et": "s", "max_region_et": "D", "ht": "^"}
-BASELINE_LABELS = {"sum_et": "ΣET", "max_region_et": "max region ET", "ht": "HT"}
 
 
 def plot_fronts(columns: dict[str, np.ndarray], front: np.ndarray, quality: str, costs: Sequence[str],
@@ -86,6 +85,7 @@ def plot_fronts(columns: dict[str, np.ndarray], front: np.ndarray, quality: str,
     import matplotlib.pyplot as plt
 
     from flowad.atomic import atomic_path
+    from flowad.metrics.reference import BASELINES
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -104,7 +104,7 @@ def plot_fronts(columns: dict[str, np.ndarray], front: np.ndarray, quality: str,
             if not np.isfinite(level):
                 continue
             color = f"C{k + 4}"
-            label = f"{BASELINE_LABELS.get(name, name)} (no ML)"
+            label = f"{BASELINES[name].label if name in BASELINES else name} (no ML)"
             ax.axhline(level, color=color, ls="--", lw=0.8)
             cost = values.get(metric, np.nan)
             if np.isfinite(cost):

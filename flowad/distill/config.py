@@ -46,8 +46,12 @@ class DistillConfig:
     seed: int = 0
     """Seed of the augmentation draws."""
     rate_khz: float = 3.0
+    early_stopping_events: int = 20_000
+    """Validation ZeroBias events (before augmentation) whose loss decides the student's early stopping (0: all);
+    every validation event is still scored for the metrics."""
     out: str = "out/distill"
 
     def __post_init__(self) -> None:
         check(self.loss in LOSSES, "loss", f"must be one of {', '.join(LOSSES)}, got {self.loss!r}")
         check(0 < self.rate_khz < 28_610, "rate_khz", f"must be in (0, 28610), got {self.rate_khz}")
+        check(self.early_stopping_events >= 0, "early_stopping_events", f"must be >= 0, got {self.early_stopping_events}")

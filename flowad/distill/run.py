@@ -229,7 +229,8 @@ def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
     bg_x, bg_s = prepared.arrays[prepared.background], prepared.scores[prepared.background]
     target = TargetTransform.fit(config.target, bg_s["train"])
     x_train, s_train = with_augmented(bg_x["train"], bg_s["train"], prepared.teacher, config, "train")
-    x_val, s_val = with_augmented(bg_x["val"], bg_s["val"], prepared.teacher, config, "val")
+    stop = slice(0, config.early_stopping_events or None)
+    x_val, s_val = with_augmented(bg_x["val"][stop], bg_s["val"][stop], prepared.teacher, config, "val")
     t_train, t_val = target(s_train), target(s_val)
     student = build_student(config.student)
     weights = sample_weights(config.outlier_exposure, t_train, natural=len(bg_x["train"]))

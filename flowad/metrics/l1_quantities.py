@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 from flowad.data.views import N_EG, N_JETS, N_MUONS
@@ -14,6 +17,16 @@ HT_JET_PT_MIN_GEV = 30.0
 HT_JET_ETA_MAX = 2.4
 """CMS's Level-1 HT sums jets above 30 GeV within |η| < 2.4."""
 SINGLE_JET_ETA_MAX = 2.5
+
+@dataclass(frozen=True)
+class ViewQuantity:
+    """A per-crossing quantity of one stored view: what a Level-1 seed or a no-ML baseline cuts on."""
+
+    view: str
+    """``objects`` or ``calo``."""
+    compute: Callable[[np.ndarray], np.ndarray]
+    label: str
+
 
 _FIRST = {"met": 0, "eg": 1, "mu": 1 + N_EG, "jet": 1 + N_EG + N_MUONS}
 _COUNT = {"met": 1, "eg": N_EG, "mu": N_MUONS, "jet": N_JETS}

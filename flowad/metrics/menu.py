@@ -13,7 +13,7 @@ e/γ taking the largest shares as in CMS's menus. Seeds overlap, so the menu's t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,25 +23,17 @@ from flowad.metrics import l1_quantities as q
 from flowad.metrics.rates import RateThreshold, khz_of, rate_threshold
 
 
-@dataclass(frozen=True)
-class Seed:
-    """A single-threshold Level-1 seed: ``quantity(view array) > threshold``."""
-
-    view: str
-    quantity: Callable[[np.ndarray], np.ndarray]
-    description: str
-
-
-SEEDS: dict[str, Seed] = {
-    "single_jet": Seed("objects", lambda o: q.nth_pt(o, "jet", 0, q.SINGLE_JET_ETA_MAX), "leading jet pT, |η| < 2.5"),
-    "ht": Seed("objects", q.ht, "HT of jets > 30 GeV, |η| < 2.4"),
-    "met": Seed("objects", q.met, "missing ET"),
-    "single_eg": Seed("objects", lambda o: q.nth_pt(o, "eg", 0), "leading isolated e/γ ET"),
-    "double_eg": Seed("objects", lambda o: q.nth_pt(o, "eg", 1), "second e/γ ET (both above)"),
-    "single_mu": Seed("objects", lambda o: q.nth_pt(o, "mu", 0), "leading muon pT"),
-    "double_mu": Seed("objects", lambda o: q.nth_pt(o, "mu", 1), "second muon pT (both above)"),
-    "single_region": Seed("calo", q.max_region_et, "hottest calorimeter region ET"),
+SEEDS: dict[str, q.ViewQuantity] = {
+    "single_jet": q.ViewQuantity("objects", lambda o: q.nth_pt(o, "jet", 0, q.SINGLE_JET_ETA_MAX), "leading jet pT, |η| < 2.5"),
+    "ht": q.ViewQuantity("objects", q.ht, "HT of jets > 30 GeV, |η| < 2.4"),
+    "met": q.ViewQuantity("objects", q.met, "missing ET"),
+    "single_eg": q.ViewQuantity("objects", lambda o: q.nth_pt(o, "eg", 0), "leading isolated e/γ ET"),
+    "double_eg": q.ViewQuantity("objects", lambda o: q.nth_pt(o, "eg", 1), "second e/γ ET (both above)"),
+    "single_mu": q.ViewQuantity("objects", lambda o: q.nth_pt(o, "mu", 0), "leading muon pT"),
+    "double_mu": q.ViewQuantity("objects", lambda o: q.nth_pt(o, "mu", 1), "second muon pT (both above)"),
+    "single_region": q.ViewQuantity("calo", q.max_region_et, "hottest calorimeter region ET"),
 }
+"""The seeds a menu can hold: a cut ``quantity > threshold`` each."""
 
 DEFAULT_RATES_KHZ = {"single_jet": 12.0, "ht": 12.0, "met": 8.0, "single_eg": 15.0, "double_eg": 8.0,
                      "single_mu": 15.0, "double_mu": 8.0, "single_region": 5.0}
@@ -83,7 +75,7 @@ class CalibratedMenu:
         return bad[0] if bad else ("" if self.thresholds else "no seed has its view in this dataset")
 
     def seed_decisions(self, views: Views) -> dict[str, np.ndarray]:
-        return {name: SEEDS[name].quantity(views[SEEDS[name].view]) > t.value for name, t in self.thresholds.items()}
+        return {name: SEEDS[name].compute(views[SEEDS[name].view]) > t.value for name, t in self.thresholds.items()}
 
     def accepts(self, views: Views) -> np.ndarray:
         """Boolean per crossing: some seed fires."""
@@ -99,7 +91,7 @@ def calibrate_menu(config: MenuConfig, zerobias: Views) -> CalibratedMenu:
         if seed.view not in zerobias:
             dropped[name] = f"no {seed.view!r} view in this dataset"
             continue
-        thresholds[name] = rate_threshold(seed.quantity(zerobias[seed.view]), rate)
+        thresholds[name] = rate_threshold(seed.compute(zerobias[seed.view]), rate)
     menu = CalibratedMenu(thresholds, float("nan"), dropped)
     if menu.valid:
         n = len(next(iter(zerobias.values())))

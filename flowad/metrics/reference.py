@@ -14,7 +14,7 @@ requested splits' files are read, so a search trial asks for ``("val",)`` and ne
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,18 +34,12 @@ CALIBRATION_SPLIT = "val"
 """Every rate cut (menu seeds, anomaly scores) is set on the background's validation split."""
 
 
-@dataclass(frozen=True)
-class Baseline:
-    view: str
-    score: Callable[[np.ndarray], np.ndarray]
-    label: str
-
-
-BASELINES: dict[str, Baseline] = {
-    "sum_et": Baseline("calo", q.sum_et, "ΣET"),
-    "max_region_et": Baseline("calo", q.max_region_et, "max region ET"),
-    "ht": Baseline("objects", q.ht, "HT"),
+BASELINES: dict[str, q.ViewQuantity] = {
+    "sum_et": q.ViewQuantity("calo", q.sum_et, "ΣET"),
+    "max_region_et": q.ViewQuantity("calo", q.max_region_et, "max region ET"),
+    "ht": q.ViewQuantity("objects", q.ht, "HT"),
 }
+"""The no-ML triggers every model is compared with: their quantity is their anomaly score."""
 
 Scores = dict[str, dict[str, np.ndarray]]
 """``{process: {split: one float per event}}``."""
@@ -104,7 +98,7 @@ def build_reference(dataset: Path, background: str, splits: Sequence[str], menu_
     crossings = {p: {s: {v: views[v][p][s] for v in views} for s in by} for p, by in some.items()}
     menu = calibrate_menu(menu_config, crossings[background][CALIBRATION_SPLIT])
     accepts = {p: {s: menu.accepts(x) for s, x in by.items()} for p, by in crossings.items()} if menu.valid else {}
-    baselines = {name: {p: {s: b.score(x[b.view]) for s, x in by.items()} for p, by in crossings.items()}
+    baselines = {name: {p: {s: b.compute(x[b.view]) for s, x in by.items()} for p, by in crossings.items()}
                  for name, b in BASELINES.items() if b.view in views}
     return Reference(background, menu, accepts, baselines)
 

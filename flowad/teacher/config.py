@@ -35,6 +35,9 @@ class TeacherConfig:
     patience: int = 5
     max_train_events: int = 0
     """Train on at most this many background events (0: all)."""
+    early_stopping_events: int = 20_000
+    """Validation events whose loss decides early stopping (0: all). The validation split is sized for trigger
+    rates (100k crossings); a loss needs far fewer, and scoring all of them every epoch cost more than training."""
     seed: int = 0
     device: str = "auto"
     """``auto`` (CUDA when present), ``cpu`` or ``cuda``."""
@@ -54,4 +57,5 @@ class TeacherConfig:
         check(self.dequantize >= 0, "dequantize", f"must be >= 0, got {self.dequantize}")
         check_training(self)
         check(self.max_train_events >= 0, "max_train_events", f"must be >= 0, got {self.max_train_events}")
+        check(self.early_stopping_events >= 0, "early_stopping_events", f"must be >= 0, got {self.early_stopping_events}")
         check(self.device in ("auto", "cpu", "cuda"), "device", f"must be auto, cpu or cuda, got {self.device!r}")

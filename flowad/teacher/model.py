@@ -84,6 +84,8 @@ def train_teacher(config: TeacherConfig, train: np.ndarray, val: np.ndarray) -> 
     """Fit preprocessing on ``train`` (background only), then the module with early stopping on ``val``."""
     if config.max_train_events and len(train) > config.max_train_events:
         train = train[: config.max_train_events]
+    if config.early_stopping_events and len(val) > config.early_stopping_events:
+        val = val[: config.early_stopping_events]
     if len(train) < 2 or len(val) < 1:
         raise FlowadInputError(f"a teacher needs training and validation events, got {len(train)} and {len(val)}")
     pre = Preprocessor.fit(config.view, train, config.dequantize)
