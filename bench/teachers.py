@@ -29,6 +29,12 @@ TEACHERS = {
     "flow realnvp calo d4 h64": {"kind": "flow", "view": "calo", "architecture": "realnvp", "depth": 4, "hidden": 64},
     "flow nsf objects d4 h64": {"kind": "flow", "view": "objects", "architecture": "nsf", "depth": 4, "hidden": 64},
     "flow maf objects d4 h128": {"kind": "flow", "view": "objects", "architecture": "maf", "depth": 4, "hidden": 128},
+    "flow maf calo d4 h128, pile-up subtracted": {"kind": "flow", "view": "calo", "architecture": "maf", "depth": 4,
+                                                  "hidden": 128, "pileup_subtraction": True},
+    "flow nsf calo d4 h64, pile-up subtracted": {"kind": "flow", "view": "calo", "architecture": "nsf", "depth": 4,
+                                                 "hidden": 64, "pileup_subtraction": True},
+    "flow maf calo d4 h128, 10k training events": {"kind": "flow", "view": "calo", "architecture": "maf", "depth": 4,
+                                                   "hidden": 128, "max_train_events": 10_000},
     "cae calo (CICADA-style)": {"kind": "cae", "view": "calo", "depth": 2, "hidden": 20, "latent": 32},
 }
 

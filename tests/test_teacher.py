@@ -95,3 +95,19 @@ def test_bad_teacher_configs(spec, key):
     with pytest.raises(ConfigError) as info:
         from_mapping(TeacherConfig, spec)
     assert info.value.key == key
+
+
+def test_pileup_subtraction_removes_the_crossings_level_and_matches_on_device():
+    from flowad.teacher.preprocessing import Preprocessor
+
+    rng = np.random.default_rng(3)
+    quiet = rng.poisson(2, (300, 18, 14)).astype(np.uint16)
+    busy = (quiet + 6).astype(np.uint16)  # the same hard pattern on a higher pile-up level
+    pre = Preprocessor.fit("calo", quiet, 0.05, pileup_subtraction=True)
+    np.testing.assert_allclose(pre.transform(busy), pre.transform(quiet), atol=1e-5)
+    np.testing.assert_allclose(pre.transform_tensor(torch.from_numpy(busy.astype(np.float32))).numpy(),
+                               pre.transform(busy), atol=1e-5)
+    restored = Preprocessor.from_state(pre.state())
+    assert restored.pileup_subtraction and np.array_equal(restored.transform(busy), pre.transform(busy))
+    plain = Preprocessor.fit("calo", quiet, 0.05)
+    assert not np.allclose(plain.transform(busy), plain.transform(quiet), atol=1e-2)

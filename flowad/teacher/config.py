@@ -29,6 +29,9 @@ class TeacherConfig:
     bins: int = 8
     latent: int = 32
     dequantize: float = 0.05
+    pileup_subtraction: bool = False
+    """calo view: subtract each crossing's median region ET from every region (clipped at 0) before the flow sees
+    it, so the density is of the hard activity rather than of the pile-up level (docs/models.md)."""
     epochs: int = 30
     batch_size: int = 256
     learning_rate: float = 1e-3
@@ -55,6 +58,7 @@ class TeacherConfig:
         check(2 <= self.bins <= 64, "bins", f"must be in [2, 64], got {self.bins}")
         check(1 <= self.latent <= 1024, "latent", f"must be in [1, 1024], got {self.latent}")
         check(self.dequantize >= 0, "dequantize", f"must be >= 0, got {self.dequantize}")
+        check(not self.pileup_subtraction or self.view == "calo", "pileup_subtraction", "applies to the calo view only")
         check_training(self)
         check(self.max_train_events >= 0, "max_train_events", f"must be >= 0, got {self.max_train_events}")
         check(self.early_stopping_events >= 0, "early_stopping_events", f"must be >= 0, got {self.early_stopping_events}")

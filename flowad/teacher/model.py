@@ -88,7 +88,7 @@ def train_teacher(config: TeacherConfig, train: np.ndarray, val: np.ndarray) -> 
         val = val[: config.early_stopping_events]
     if len(train) < 2 or len(val) < 1:
         raise FlowadInputError(f"a teacher needs training and validation events, got {len(train)} and {len(val)}")
-    pre = Preprocessor.fit(config.view, train, config.dequantize)
+    pre = Preprocessor.fit(config.view, train, config.dequantize, config.pileup_subtraction)
     torch.manual_seed(config.seed)
     module = TEACHER_KINDS[config.kind](config, pre.n_features)
     history = fit(

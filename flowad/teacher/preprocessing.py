@@ -1,7 +1,8 @@
 """Teacher input preprocessing, fitted on the training split only.
 
 - ``calo`` (252 integer region counts): uniform dequantization then log1p: ``log1p(x + u)`` with
-  u ~ U(0, 1) while training (a density model needs continuous inputs) and u = 0.5 when scoring;
+  u ~ U(0, 1) while training (a density model needs continuous inputs) and u = 0.5 when scoring; with
+  ``pileup_subtraction`` each crossing's median region count is first subtracted (clipped at 0);
 - ``objects`` (57 features): log1p on the pT features; features constant on the training split
   (MET's η) are dropped; zero-padded slots are point masses, so training adds uniform noise of width
   ``dequantize`` (standardised units) to every feature, and scoring adds none;
@@ -26,9 +27,10 @@ class Preprocessor:
     mean: np.ndarray
     std: np.ndarray
     dequantize: float
+    pileup_subtraction: bool = False
 
     @classmethod
-    def fit(cls, view: str, x: np.ndarray, dequantize: float) -> "Preprocessor":
+    def fit(cls, view: str, x: np.ndarray, dequantize: float, pileup_subtraction: bool = False) -> "Preprocessor":
         flat = x.reshape(len(x), -1).astype(np.float64)
         n_features = flat.shape[1]
         if view == "calo":
@@ -37,10 +39,10 @@ class Preprocessor:
         else:
             keep = flat.std(axis=0) > 0
             log = (np.arange(n_features) % 3 == 0)[keep]
-        pre = cls(view, keep, log, np.zeros(int(keep.sum())), np.ones(int(keep.sum())), dequantize)
+        pre = cls(view, keep, log, np.zeros(int(keep.sum())), np.ones(int(keep.sum())), dequantize, pileup_subtraction)
         raw = pre._shape(flat, None)
         std = raw.std(axis=0)
-        return cls(view, keep, log, raw.mean(axis=0), np.where(std > 1e-6, std, 1.0), dequantize)
+        return cls(view, keep, log, raw.mean(axis=0), np.where(std > 1e-6, std, 1.0), dequantize, pileup_subtraction)
 
     @property
     def n_features(self) -> int:
@@ -63,6 +65,11 @@ class Preprocessor:
         flat = x.reshape(len(x), -1).to(torch.float64)
         if not self.keep.all():
             flat = flat[:, torch.from_numpy(np.flatnonzero(self.keep)).to(device)]
+        if self.pileup_subtraction:  # numpy's median: the mean of the two middle values for an even count
+            ordered = flat.sort(dim=1).values
+            middle = flat.shape[1] // 2
+            median = ordered[:, middle] if flat.shape[1] % 2 else 0.5 * (ordered[:, middle - 1] + ordered[:, middle])
+            flat = (flat - median[:, None]).clamp_(min=0.0)
         if self.view == "calo":
             flat = flat + 0.5
         if self.log.all():
@@ -75,6 +82,8 @@ class Preprocessor:
 
     def _shape(self, flat: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
         flat = flat[:, self.keep]
+        if self.pileup_subtraction:
+            flat = np.maximum(flat - np.median(flat, axis=1, keepdims=True), 0.0)
         if self.view == "calo":
             flat = flat + (rng.uniform(0.0, 1.0, flat.shape) if rng is not None else 0.5)
         flat[:, self.log] = np.log1p(np.maximum(flat[:, self.log], 0.0))
@@ -83,9 +92,10 @@ class Preprocessor:
     def state(self) -> dict:
         """Plain tensors and scalars: loadable with ``torch.load(weights_only=True)``."""
         return {"view": self.view, "keep": torch.from_numpy(self.keep), "log": torch.from_numpy(self.log),
-                "mean": torch.from_numpy(self.mean), "std": torch.from_numpy(self.std), "dequantize": self.dequantize}
+                "mean": torch.from_numpy(self.mean), "std": torch.from_numpy(self.std), "dequantize": self.dequantize,
+                "pileup_subtraction": self.pileup_subtraction}
 
     @classmethod
     def from_state(cls, state: dict) -> "Preprocessor":
         return cls(state["view"], state["keep"].numpy(), state["log"].numpy(), state["mean"].numpy(),
-                   state["std"].numpy(), float(state["dequantize"]))
+                   state["std"].numpy(), float(state["dequantize"]), bool(state.get("pileup_subtraction", False)))
