@@ -115,7 +115,7 @@ def plot_fronts(columns: dict[str, np.ndarray], front: np.ndarray, quality: str,
         if ceiling is not None and np.isfinite(ceiling):
             ax.axhline(ceiling, color="k", ls=":", lw=1, label="teacher (ceiling)")
         ax.set_xlabel(metric)
-        ax.set_ylabel(quality)
+        ax.set_ylabel(f"{quality} (validation{', mean over signals' if '/' not in quality else ''})")
         extent = np.concatenate([x[ok], [v.get(metric, np.nan) for v in (baselines or {}).values()]])
         extent = extent[np.isfinite(extent)]
         if len(extent) and extent.min() > 0 and extent.max() / extent.min() > 20:
