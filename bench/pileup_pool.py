@@ -9,7 +9,8 @@ handful of reused hard events shows up as a cut that moves with the pool and a r
 - ``premix all``: the former model, a fresh non-diffractive primary plus Poisson(60) interactions drawn
   from a pool of N inelastic events, hard ones included;
 - ``soft pool + fresh hard``: the model the data generator uses now (:mod:`flowad.data.pileup`): the pool
-  holds N interactions with p̂T ≤ 20 GeV; Poisson(60 r) fresh HardQCD interactions (p̂T > 20 GeV) per crossing.
+  holds N interactions with p̂T and every visible particle's pT ≤ 20 GeV; Poisson(60 r) fresh HardQCD
+  interactions (p̂T > 20 GeV) per crossing.
 
 Usage: python bench/pileup_pool.py [--crossings 100000] [--pools 2500 10000 50000]
 """
@@ -23,15 +24,17 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
+MODELS = ("premix all", "soft pool + fresh hard")
 MU = 60.0
 HARD_PTHAT_GEV = 20.0
 BATCH = 2500
 
 
-def replica(seed: int, crossings: int, pools: list[int]) -> dict:
+def replica(seed: int, crossings: int, pools: list[int], models: tuple[str, ...] = MODELS) -> dict:
     from flowad.data.config import DetectorConfig
     from flowad.data.detector import respond
-    from flowad.data.pileup import PILEUP_SETTINGS, attach, concat_events, empty_deposits, hard_pileup_settings, overlay
+    from flowad.data.pileup import (PILEUP_SETTINGS, attach, concat_events, empty_deposits, hard_pileup_settings,
+                                    is_hard, overlay)
     from flowad.data.pythia_source import PythiaSource, run_settings
     from flowad.data.shards import keep_freed_memory
     from flowad.data.views import calo_view, tower_grid
@@ -42,15 +45,15 @@ def replica(seed: int, crossings: int, pools: list[int]) -> dict:
     rng = np.random.default_rng(seed)
     start = time.perf_counter()
     source = PythiaSource(run_settings(13600, 1000 + seed, PILEUP_SETTINGS))
-    events, scales = [], []
+    events, hard = [], []
     while sum(e.n_events for e in events) < max(pools):
         particles, pthat = source.next_batch_with_scale(BATCH)
         events.append(respond(particles, det, rng))
-        scales.append(pthat)
-    inelastic, pthat = concat_events(events), np.concatenate(scales)
-    soft_index = np.flatnonzero(pthat <= HARD_PTHAT_GEV)
-    hard_fraction = 1 - len(soft_index) / len(pthat)
-    primaries = PythiaSource(run_settings(13600, 2000 + seed, ["SoftQCD:nonDiffractive = on"]))
+        hard.append(is_hard(particles, pthat, HARD_PTHAT_GEV))
+    inelastic = concat_events(events)
+    soft_index = np.flatnonzero(~np.concatenate(hard))
+    hard_fraction = 1 - len(soft_index) / inelastic.n_events
+    primaries = PythiaSource(run_settings(13600, 2000 + seed, ["SoftQCD:nonDiffractive = on"])) if "premix all" in models else None
     hard = PythiaSource(run_settings(13600, 3000 + seed, hard_pileup_settings(HARD_PTHAT_GEV)))
     n_hard = rng.poisson(MU * hard_fraction, crossings)
     fresh_hard = concat_events([respond(hard.next_batch(int(n.sum())), det, rng) for n in np.array_split(n_hard, crossings // BATCH)
@@ -65,10 +68,10 @@ def replica(seed: int, crossings: int, pools: list[int]) -> dict:
         return Deposits(*(getattr(inelastic, part).take_events(keep) for part in ("towers", "eg", "muons")))
 
     results = {}
-    primary_batches = [respond(primaries.next_batch(BATCH), det, rng) for _ in range(crossings // BATCH)]
+    primary_batches = [respond(primaries.next_batch(BATCH), det, rng) for _ in range(crossings // BATCH)] if primaries else []
     hard_owner_start = np.concatenate([[0], np.cumsum(n_hard)])
     for size in pools:
-        for model in ("premix all", "soft pool + fresh hard"):
+        for model in models:
             pool = subset(np.arange(size) if model == "premix all" else soft_index[:size])
             quantities = {"max region ET": [], "ΣET": []}
             for b in range(crossings // BATCH):
@@ -91,11 +94,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--crossings", type=int, default=100_000)
     parser.add_argument("--pools", type=int, nargs="+", default=[2500, 10_000, 50_000])
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     args = parser.parse_args()
     from flowad.metrics.rates import khz_of, rate_threshold
 
     with ProcessPoolExecutor(2) as pool:
-        a, b = pool.map(replica, [1, 2], [args.crossings] * 2, [args.pools] * 2)
+        a, b = pool.map(replica, [1, 2], [args.crossings] * 2, [args.pools] * 2, [tuple(args.models)] * 2)
     print(f"{args.crossings:,} ZeroBias crossings per replica, <mu> = {MU:g}; hard share of inelastic (p̂T > "
           f"{HARD_PTHAT_GEV:g} GeV): {a['hard_fraction']:.4f} / {b['hard_fraction']:.4f}; "
           f"replica wall time {a['total_s']:.0f} s / {b['total_s']:.0f} s on {len(os.sched_getaffinity(0))} cores")

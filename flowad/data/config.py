@@ -10,7 +10,7 @@ from flowad.data.processes import Process, build_process
 from flowad.errors import ConfigError, check
 
 # Bumped whenever generated arrays would change for the same config: part of every cache key.
-DATA_FORMAT_VERSION = 2  # 2: ZeroBias is pile-up only; hard pile-up generated fresh
+DATA_FORMAT_VERSION = 3  # 2: ZeroBias is pile-up only, hard pile-up fresh; 3: hard also by leading particle pT
 MAX_PILEUP = 200.0  # HL-LHC design <mu>; more is not a collider we emulate
 
 
@@ -25,8 +25,9 @@ class PileupConfig:
     split_pool_events: dict[str, int] = field(default_factory=dict)
     """Pool size of named splits, overriding ``pool_events``."""
     hard_pthat_min_gev: float = 20.0
-    """Interactions whose hardest scatter has p̂T above this (GeV) are never premixed: the pool rejects them
-    and each crossing gets its share of fresh ones (:mod:`flowad.data.pileup`). 0 premixes everything."""
+    """Interactions whose hardest scatter (p̂T) or any visible particle is above this (GeV) are never premixed:
+    the pool rejects them and each crossing gets its share of fresh ones (:mod:`flowad.data.pileup`).
+    0 premixes everything."""
 
     def __post_init__(self) -> None:
         check(0.0 <= self.mean <= MAX_PILEUP, "mean", f"must be in [0, {MAX_PILEUP:g}], got {self.mean:g}")

@@ -24,7 +24,8 @@ from flowad.configio import to_plain
 from flowad.data.config import DATA_FORMAT_VERSION, DataConfig
 from flowad.data.detector import Deposits, respond
 from flowad.data.event_table import EventTable
-from flowad.data.pileup import PILEUP_SETTINGS, attach, concat_events, empty_deposits, hard_pileup_settings, overlay
+from flowad.data.pileup import (PILEUP_SETTINGS, attach, concat_events, empty_deposits, hard_pileup_settings, is_hard,
+                                overlay)
 from flowad.data.pythia_source import PYTHIA_MAX_SEED, PythiaSource, run_settings
 from flowad.data.storage import read_pools, write_events, write_pool
 from flowad.data.views import calo_view, objects_view, tower_grid
@@ -117,7 +118,7 @@ def _run_pool(task: ShardTask) -> None:
     while kept < task.n_events:
         particles, pthat = source.next_batch_with_scale(min(BATCH_EVENTS, task.n_events - kept))
         generated += particles.n_events
-        soft = pthat <= cut if cut > 0 else np.ones(particles.n_events, bool)
+        soft = ~is_hard(particles, pthat, cut) if cut > 0 else np.ones(particles.n_events, bool)
         parts.append(respond(particles.take_events(soft), cfg.detector, rng))
         kept += int(soft.sum())
     pool = concat_events(parts)
