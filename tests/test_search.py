@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -21,8 +23,9 @@ def search_yaml(tmp_path, dataset, name="t", trials=4, extra="", space=None, obj
                       '  student.widths: {choices: ["8", "16-8"]}\n'
                       '  student.bits: {low: 3, high: 8, integer: true}\n')
     objectives = objectives or "  - {metric: auc}\n  - {metric: lut}\n  - {metric: latency_ns}\n"
+    # one cache beside the dataset for the whole session: its teacher, reference and baseline firmware are shared
     return (f"name: {name}\n"
-            f"data: {{path: {dataset}, cache: {tmp_path / 'cache'}}}\n"
+            f"data: {{path: {dataset}, cache: {Path(dataset).parent / 'cache'}}}\n"
             "teacher: {kind: flow, view: calo, architecture: realnvp, depth: 2, hidden: 16, epochs: 3, patience: 2}\n"
             "student: {epochs: 3, patience: 3, batch_size: 64}\n"
             "distill: {augment: {fraction: 1.0, max_scale: 8}}\n"
@@ -106,7 +109,17 @@ def test_search_logs_front_then_pareto_and_select_work(tmp_path, micro_dataset):
     logged = {a.path for a in client.list_artifacts(parent.info.run_id, "pareto")}
     assert {"pareto/pareto.csv", "pareto/pareto.parquet", "pareto/pareto_auc_vs_lut.png",
             "pareto/pareto_auc_vs_dsp.png", "pareto/pareto_auc_vs_latency_ns.png"} <= logged
-    assert "hypervolume" in client.get_run(parent.info.run_id).data.metrics
+    parent_metrics = client.get_run(parent.info.run_id).data.metrics
+    assert "hypervolume" in parent_metrics
+    assert {"baseline/sum_et/auc", "baseline/max_region_et/auc", "baseline/ht/auc"} <= set(parent_metrics)
+    if __import__("shutil").which("yosys"):
+        assert parent_metrics["baseline/max_region_et/lut"] > 0 and parent_metrics["baseline/ht/latency_ns"] > 0
+    import json
+
+    record = json.loads(Path(client.download_artifacts(parent.info.run_id, "reference/baselines.json", str(tmp_path))).read_text())
+    assert record["split"] == "val" and set(record["baselines"]) == {"sum_et", "max_region_et", "ht"}
+    assert "needs >=" in record["menu"]["reason"]  # micro data: too little ZeroBias for the menu's rates, said so
+    assert not any(k.startswith("test") for r in runs for k in r.data.metrics)  # trials measure on validation only
     trial_files = {a.path for a in client.list_artifacts(front[0].info.run_id)}
     assert {"student", "plots", "hls", "metrics.json"} <= trial_files
 
@@ -120,8 +133,12 @@ def test_search_logs_front_then_pareto_and_select_work(tmp_path, micro_dataset):
                      "--events", "50")
     assert chosen.returncode == 0, chosen.stderr
     assert "alias 'deployable'" in chosen.stdout
+    assert "test split" in chosen.stdout and "max region ET" in chosen.stdout and "L1 menu" in chosen.stdout
     version = client.get_model_version_by_alias("flowad-e2e", "deployable")
     assert version.run_id in {r.info.run_id for r in front}
+    selected = client.get_run(version.run_id).data.metrics
+    assert 0 <= selected["test_auc"] <= 1 and 0 <= selected["test_auc_low/wprime"] <= selected["test_auc/wprime"]
+    assert "test_auc" in version.tags and "val_auc" in version.tags
     assert (tmp_path / "d" / "export.json").is_file()
 
     too_small = run_cli("search", "select", "--experiment", "e2e", "--tracking-uri", uri, "--max-lut", "1",
