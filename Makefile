@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/data_generation.py
 	$(BIN)/flowad data generate --config configs/data/demo.yaml --out $(DATA) --no-progress
 	$(BIN)/python bench/pileup_pool.py
+	$(BIN)/python bench/baseline_firmware.py
 	$(BIN)/python bench/teachers.py --data $(DATA)/demo --cache $(DATA)
 	$(BIN)/python bench/models.py --data $(DATA)/demo
 	$(BIN)/python bench/teacher_throughput.py --data $(DATA)/demo
