@@ -56,8 +56,7 @@ def reference_metrics(search: SearchConfig) -> tuple[dict[str, float], dict]:
     for name, perf in performance.items():
         prefix = f"baseline/{name}/"
         metrics.update(perf.flat(prefix))
-        for metric, attribute in (("auc", "auc"), ("tpr_at_rate", "tpr"), ("pure_tpr_at_rate", "pure_tpr")):
-            metrics[prefix + metric] = perf.mean(attribute, signals)
+        metrics.update(perf.means(prefix, signals))
         cost = costs.get(name, {})
         metrics.update({prefix + k: cost[k] for k in HARDWARE_FIELDS if cost.get(k) is not None})
     first = next(iter(performance.values()))

@@ -18,6 +18,7 @@ from flowad.distill.config import DataSource
 from flowad.errors import ConfigError, check
 from flowad.hardware.config import HardwareConfig
 from flowad.hardware.estimators import ESTIMATORS
+from flowad.metrics.trigger import SIGNAL_METRICS
 from flowad.student.config import StudentConfig
 from flowad.teacher.config import TeacherConfig
 
@@ -29,7 +30,7 @@ METRICS = {"auc": "max", "tpr_at_rate": "max", "pure_tpr_at_rate": "max", "auc_r
 for the per-signal ones. All physics metrics are measured on the validation split (rate cuts set there too):
 ``auc``, ``tpr_at_rate`` (signal efficiency at ``distill.rate_khz``, 3 kHz by default) and ``pure_tpr_at_rate``
 (the part of it the emulated Level-1 menu does not keep) are means over the search's ``signals``."""
-PER_SIGNAL_METRICS = ("auc", "tpr_at_rate", "pure_tpr_at_rate")
+PER_SIGNAL_METRICS = tuple(SIGNAL_METRICS)
 SPACE_KEYS = ("teacher.kind", "teacher.architecture", "teacher.depth", "teacher.hidden", "student.family",
               "student.widths", "student.lgn_widths", "student.bits", "student.integer_bits", "student.beta")
 """``student.lgn_widths`` replaces ``student.widths`` when the family is ``lgn`` (gate layers are ~10–30× wider

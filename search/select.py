@@ -20,7 +20,7 @@ import pandas as pd
 
 from flowad.errors import FlowadInputError
 from flowad.metrics.menu import CalibratedMenu
-from flowad.metrics.trigger import ScorePerformance
+from flowad.metrics.trigger import SIGNAL_METRICS, ScorePerformance
 from search import tracking
 from search.config import METRICS, known_metric
 from search.front import trials_table
@@ -49,8 +49,8 @@ def test_metrics(performance: ScorePerformance, signals: list[str]) -> dict[str,
     rate the validation cut gives on test (``test_rate_khz[_low|_high]``)."""
     out = {"test_rate_khz": performance.rate_khz.value, "test_rate_khz_low": performance.rate_khz.low,
            "test_rate_khz_high": performance.rate_khz.high}
-    for metric, attribute in (("auc", "auc"), ("tpr_at_rate", "tpr"), ("pure_tpr_at_rate", "pure_tpr")):
-        out[f"test_{metric}"] = performance.mean(attribute, signals)
+    out.update(performance.means("test_", signals))
+    for metric, attribute in SIGNAL_METRICS.items():
         for signal in signals:
             estimate = getattr(performance.signals[signal], attribute)
             out[f"test_{metric}/{signal}"] = estimate.value

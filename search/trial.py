@@ -54,8 +54,7 @@ def physics_metrics(student: ScorePerformance, teacher: ScorePerformance, signal
     out: dict[str, float] = {}
     for prefix, performance in (("", student), ("teacher_", teacher)):
         out.update(performance.flat(prefix))
-        for metric, attribute in (("auc", "auc"), ("tpr_at_rate", "tpr"), ("pure_tpr_at_rate", "pure_tpr")):
-            out[f"{prefix}{metric}"] = performance.mean(attribute, names)
+        out.update(performance.means(prefix, names))
     out["menu_efficiency"] = float(np.mean([student.signals[s].menu_efficiency for s in names]))
     return out
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -155,28 +155,20 @@ class TeacherReport:
 
 
 def performance_record(performance: ScorePerformance) -> dict:
-    from dataclasses import asdict
-
     return {"threshold": asdict(performance.threshold), "rate_khz": asdict(performance.rate_khz),
             "reason": performance.reason, "signals": {n: asdict(s) for n, s in performance.signals.items()}}
 
 
 def menu_record(reference: Reference) -> dict:
-    from dataclasses import asdict
-
     menu = reference.menu
     return {"total_khz": menu.total_khz, "thresholds": {n: asdict(t) for n, t in menu.thresholds.items()},
             "dropped": menu.dropped, "valid": menu.valid, "reason": menu.reason}
 
 
-def dataset_reference(prepared: Prepared, source: DataSource, splits: tuple[str, ...]) -> Reference:
-    return reference_for(prepared.dataset, prepared.background, splits, source.cache)
-
-
 def run_teacher(config: TeacherRunConfig, rate_khz: float = 3.0, split: str = "test") -> TeacherReport:
     """Train (or load) the teacher and report it on ``split`` beside the menu and the baselines."""
     prepared = prepare(config.data, config.teacher, REPORT_SPLITS)
-    reference = dataset_reference(prepared, config.data, ("val", split))
+    reference = reference_for(prepared.dataset, prepared.background, ("val", split), config.data.cache)
     performance = reference.evaluate(prepared.scores, split, rate_khz)
     baselines = reference.evaluate_baselines(split, rate_khz)
     out = Path(config.out)
@@ -240,7 +232,7 @@ def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
     events = {p: prepared.arrays[p][split] for p in prepared.arrays if split in prepared.arrays[p]}
     student_scores = {p: {split: student.predict(x)} for p, x in events.items()}
     teacher_scores = {p: {split: prepared.scores[p][split]} for p in events}
-    reference = dataset_reference(prepared, config.data, (split,))
+    reference = reference_for(prepared.dataset, prepared.background, (split,), config.data.cache)
     student_perf = reference.evaluate(student_scores, split, config.rate_khz)
     teacher_perf = reference.evaluate(teacher_scores, split, config.rate_khz)
     metrics = {}

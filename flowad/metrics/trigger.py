@@ -26,6 +26,8 @@ import numpy as np
 from flowad.metrics.rates import RateThreshold, auc_interval, fpr_of, khz_of, rate_threshold
 
 BOOTSTRAP_REPLICAS = 400
+SIGNAL_METRICS = {"auc": "auc", "tpr_at_rate": "tpr", "pure_tpr_at_rate": "pure_tpr"}
+"""Metric name (as searched and logged) → the :class:`SignalPerformance` field that holds it."""
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,12 @@ class ScorePerformance:
         """``{prefix + "auc/<signal>": …, "tpr_at_rate/<signal>": …, "pure_tpr_at_rate/<signal>": …, "rate_khz": …}``."""
         out = {f"{prefix}rate_khz": self.rate_khz.value}
         for name, perf in self.signals.items():
-            out[f"{prefix}auc/{name}"] = perf.auc.value
-            out[f"{prefix}tpr_at_rate/{name}"] = perf.tpr.value
-            out[f"{prefix}pure_tpr_at_rate/{name}"] = perf.pure_tpr.value
+            out.update({f"{prefix}{metric}/{name}": getattr(perf, field).value for metric, field in SIGNAL_METRICS.items()})
         return out
+
+    def means(self, prefix: str = "", signals: list[str] | None = None) -> dict[str, float]:
+        """``{prefix + "auc": …, prefix + "tpr_at_rate": …, prefix + "pure_tpr_at_rate": …}``, each a :meth:`mean`."""
+        return {f"{prefix}{metric}": self.mean(field, signals) for metric, field in SIGNAL_METRICS.items()}
 
     def mean(self, metric: str, signals: list[str] | None = None) -> float:
         """Mean of ``auc``, ``tpr`` or ``pure_tpr`` over ``signals`` (default all); NaN if any is NaN."""
