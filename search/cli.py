@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    ("export", "write the student's firmware project and test vectors", _hw_export)):
         sub = hw_commands.add_parser(name, help=helptext)
         sub.add_argument("--model", required=True, help="a student directory written by 'flowad distill'")
+        sub.add_argument("--strategy", default="distributed_arithmetic",
+                         help="Keras students' design: distributed_arithmetic (da4ml Verilog, default), Latency or Resource (hls4ml project)")
         if name == "estimate":
             from flowad.hardware.estimators import ESTIMATORS
 
@@ -151,7 +153,7 @@ def _hw_estimate(args: argparse.Namespace) -> int:
         raise FlowadInputError(f"unknown estimator {args.estimator!r} (known: {', '.join(sorted(ESTIMATORS))})")
     student = load_student(args.model)
     workdir = Path(args.workdir) if args.workdir else Path(args.model).resolve().parent / "hw"
-    report = estimate(student, args.estimator, HardwareConfig(), workdir)
+    report = estimate(student, args.estimator, HardwareConfig(strategy=args.strategy), workdir)
     if not report.available:
         print(f"{args.estimator}: unavailable: {report.notes}")
         return 0
@@ -167,7 +169,7 @@ def _hw_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from flowad.data import load
-    from flowad.hardware import HardwareConfig
+    from flowad.hardware import HardwareConfig, VerificationUnavailable, build_design, verify_design
     from flowad.hardware.export import export
     from flowad.student import load_student
 
@@ -182,7 +184,12 @@ def _hw_export(args: argparse.Namespace) -> int:
     arrays = load(data, record.get("view", "calo"))
     background = arrays[record.get("background", "zerobias")]
     x = background.get("test", next(iter(background.values())))[: args.events]
-    summary = export(student, HardwareConfig(), args.out, x)
+    design = build_design(student, HardwareConfig(strategy=args.strategy), Path(args.out) / "firmware")
+    try:
+        report, by = verify_design(student, design, x), "icarus" if design.kind.endswith("verilog") else "csim"
+    except VerificationUnavailable as exc:
+        report, by = None, f"not verified: {exc}"
+    summary = export(student, design, args.out, x, report, by)
     print(json.dumps(summary, indent=2, sort_keys=True))
     return 0
 

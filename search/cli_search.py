@@ -39,8 +39,11 @@ def add_search_commands(commands) -> None:
     select.add_argument("--max-latency-ns", type=float, default=None)
     select.add_argument("--objective", default="auc")
     select.add_argument("--model-name", default=None, help="registered model name (default: flowad-<search>)")
+    select.add_argument("--run-id", default=None, help="ship this trial run (a front member) instead of the best under budgets")
     select.add_argument("--events", type=int, default=500, help="held-out events for the bit-exact check and test vectors")
-    select.add_argument("--out", default="out/deploy", help="where the HLS project and test vectors go")
+    select.add_argument("--allow-unverified", action="store_true",
+                        help="register a design that cannot be verified on this machine, tagged verified=false (never aliased deployable)")
+    select.add_argument("--out", default="out/deploy", help="where the firmware design and test vectors go")
     select.set_defaults(run=_select)
 
 
@@ -103,14 +106,17 @@ def _select(args: argparse.Namespace) -> int:
 
     budgets = {"max_lut": args.max_lut, "max_dsp": args.max_dsp, "max_latency_ns": args.max_latency_ns}
     chosen = select(args.tracking_uri, args.experiment, budgets, args.out, objective=args.objective,
-                    search=args.search, model_name=args.model_name, events=args.events)
+                    search=args.search, model_name=args.model_name, events=args.events, run_id=args.run_id,
+                    allow_unverified=args.allow_unverified)
     from search.report import trigger_table
 
     figures = ", ".join(f"{k} {v:.3f}" if "auc" in k or "tpr" in k else f"{k} {v:,.1f}".removesuffix(".0")
                         for k, v in chosen.metrics.items())
     print(f"selected trial {chosen.trial_id} (run {chosen.run_id}) on its validation figures: {figures}")
-    print(f"bit-exact: {chosen.export.get('bit_exact_fraction', 'n/a')} of {chosen.export.get('events')} events")
-    print(f"registered: {chosen.model_name} version {chosen.version}, alias 'deployable'")
+    print(f"firmware:   {chosen.export['kind']} design {chosen.export['design_hash'][:12]} (the one its trial costed)")
+    print(f"verified:   {chosen.verification.describe()}")
+    alias = "alias 'deployable'" if chosen.verification.verified else "tagged verified=false, NOT aliased 'deployable'"
+    print(f"registered: {chosen.model_name} version {chosen.version}, {alias}")
     print(f"exported:   {args.out}")
     means = {m: chosen.test.mean(a, chosen.signals) for m, a in (("AUC", "auc"), ("eff", "tpr"), ("pure eff", "pure_tpr"))}
     print(f"\ntest split, mean over {', '.join(chosen.signals)}: " + ", ".join(f"{k} {v:.3f}" for k, v in means.items())

@@ -9,7 +9,7 @@ trial that cannot be built.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,10 @@ from flowad.configio import from_mapping, load_yaml, to_plain
 from flowad.distill.config import DataSource
 from flowad.errors import ConfigError, check
 from flowad.hardware.config import HardwareConfig
-from flowad.hardware.estimators import ESTIMATORS
+from flowad.hardware.design import DESIGN_KINDS
+from flowad.hardware.estimators import ESTIMATORS, pairing_problem
+from flowad.hardware.routes import ROUTES
+from flowad.student.families import STUDENT_FAMILIES
 from flowad.metrics.trigger import SIGNAL_METRICS
 from flowad.student.config import StudentConfig
 from flowad.teacher.config import TeacherConfig
@@ -32,9 +35,12 @@ for the per-signal ones. All physics metrics are measured on the validation spli
 (the part of it the emulated Level-1 menu does not keep) are means over the search's ``signals``."""
 PER_SIGNAL_METRICS = tuple(SIGNAL_METRICS)
 SPACE_KEYS = ("teacher.kind", "teacher.architecture", "teacher.depth", "teacher.hidden", "student.family",
-              "student.widths", "student.lgn_widths", "student.bits", "student.integer_bits", "student.beta")
+              "student.widths", "student.lgn_widths", "student.bits", "student.integer_bits", "student.beta",
+              "hardware.strategy", "hardware.reuse_factor")
 """``student.lgn_widths`` replaces ``student.widths`` when the family is ``lgn`` (gate layers are ~10–30× wider
-than MLP layers of the same cost), so one space can hold all three families."""
+than MLP layers of the same cost), so one space can hold all three families. ``hardware.*`` parameters change the
+trial's firmware design (Keras students; logic-gate students always become their own Verilog)."""
+DEFAULT_ESTIMATORS = {"da4ml_verilog": "da4ml", "lgn_verilog": "lgn", "hls4ml": "rule4ml"}
 
 
 def known_metric(name: str) -> bool:
@@ -187,8 +193,9 @@ class SearchConfig:
     concurrency: int = 2
     resources: Resources = field(default_factory=Resources)
     hardware: HardwareConfig = field(default_factory=HardwareConfig)
-    estimators: dict[str, str] = field(default_factory=lambda: {"qkeras": "da4ml", "hgq": "da4ml", "lgn": "lgn"})
-    """Estimator per student family, run in every trial."""
+    estimators: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ESTIMATORS))
+    """The estimator run in every trial, per design kind (``da4ml_verilog``, ``lgn_verilog``, ``hls4ml``) or per
+    student family (a family key wins). Each must model the design it is given: checked when the config loads."""
     pruning: Pruning = field(default_factory=Pruning)
     csim: bool = False
     """Compile every trial's HLS project and check bit-exactness (seconds to a minute each); off, it is run
@@ -211,16 +218,35 @@ class SearchConfig:
         check(1 <= self.trials <= 100_000, "trials", f"must be in [1, 100000], got {self.trials}")
         check(1 <= self.concurrency <= 1024, "concurrency", f"must be in [1, 1024], got {self.concurrency}")
         check(self.population is None or self.population >= 2, "population", f"must be ≥ 2, got {self.population}")
-        for family, name in self.estimators.items():
-            check(name in ESTIMATORS, f"estimators.{family}", f"unknown estimator {name!r} (known: {', '.join(sorted(ESTIMATORS))})")
+        for key, name in self.estimators.items():
+            check(key in STUDENT_FAMILIES or key in DESIGN_KINDS, f"estimators.{key}",
+                  f"keys are student families ({', '.join(STUDENT_FAMILIES)}) or design kinds ({', '.join(DESIGN_KINDS)})")
+            check(name in ESTIMATORS, f"estimators.{key}", f"unknown estimator {name!r} (known: {', '.join(sorted(ESTIMATORS))})")
         for family, settings in self.families.items():
             try:
                 from_mapping(StudentConfig, {**self.student, **settings, "family": family})
             except ConfigError as exc:
                 raise ConfigError(f"families.{family}", str(exc)) from None
         self._check_space()
+        self._check_pairings()
 
-    @property
+    def estimator_for(self, family: str, kind: str) -> str | None:
+        return self.estimators.get(family) or self.estimators.get(kind)
+
+    def _check_pairings(self) -> None:
+        """Every (family, strategy) the search can reach builds a design its estimator models."""
+        families = self.space["student.family"].extremes() if "student.family" in self.space else [self.student.get("family", "hgq")]
+        strategies = (self.space["hardware.strategy"].extremes() if "hardware.strategy" in self.space
+                      else [self.hardware.strategy])
+        for family in families:
+            for strategy in strategies:
+                kind = ROUTES[STUDENT_FAMILIES[family].firmware].kind(replace(self.hardware, strategy=strategy, reuse_factor=1))
+                estimator = self.estimator_for(family, kind)
+                key = f"estimators.{family if family in self.estimators else kind}"
+                check(estimator is not None, key, f"no estimator for {family} students' {DESIGN_KINDS[kind]} "
+                                                  f"(hardware.strategy {strategy}): name one under estimators.{kind}")
+                problem = pairing_problem(estimator, kind)
+                check(problem is None, key, f"{problem} (student.family {family}, hardware.strategy {strategy})")
     def directions(self) -> list[str]:
         return [o.mode for o in self.objectives]
 
@@ -233,6 +259,13 @@ class SearchConfig:
         for key, parameter in self.space.items():
             section, name = key.split(".")
             for value in parameter.extremes():
+                if section == "hardware":
+                    fixed = {"strategy": "Latency"} if name == "reuse_factor" else {}
+                    try:
+                        replace(self.hardware, **{name: value, **fixed})
+                    except ConfigError as exc:
+                        raise ConfigError(f"space.{key}", f"value {value!r}: {exc}") from None
+                    continue
                 base = dict(self.teacher if section == "teacher" else self.student)
                 if name in ("widths", "lgn_widths"):
                     value = parse_widths(value, f"space.{key}")
@@ -263,7 +296,7 @@ def trial_mapping(search: SearchConfig, params: dict[str, Any]) -> dict[str, Any
     teacher, student = dict(search.teacher), dict(search.student)
     for key, value in params.items():
         section, name = key.split(".")
-        if name == "lgn_widths":
+        if name == "lgn_widths" or section == "hardware":
             continue
         target = teacher if section == "teacher" else student
         target[name] = parse_widths(value) if name == "widths" else value
@@ -275,16 +308,29 @@ def trial_mapping(search: SearchConfig, params: dict[str, Any]) -> dict[str, Any
     return {"data": to_plain(search.data), "teacher": teacher, "student": student, **search.distill}
 
 
+def trial_hardware(search: SearchConfig, params: dict[str, Any]) -> HardwareConfig:
+    """The trial's hardware spec: the search's, with the trial's ``hardware.*`` parameters laid over it
+    (distributed arithmetic is fully parallel: its reuse factor is 1 whatever was sampled)."""
+    chosen = {key.split(".", 1)[1]: value for key, value in params.items() if key.startswith("hardware.")}
+    spec = {**to_plain(search.hardware), **chosen}
+    if spec["strategy"] == "distributed_arithmetic":
+        spec["reuse_factor"] = 1
+    return from_mapping(HardwareConfig, spec)
+
+
 def relevant_params(params: dict[str, Any]) -> dict[str, Any]:
     """The trial's parameters that its student family uses: an LGN ignores ``widths`` (when ``lgn_widths``
     is searched) and β, the MLP families ignore ``lgn_widths``, only HGQ uses β and only QKeras-style
-    students use ``integer_bits`` (HGQ learns its ranges, LGN has thresholds)."""
+    students use ``integer_bits`` (HGQ learns its ranges, LGN has thresholds). Logic-gate students ignore the
+    ``hardware.*`` parameters, and distributed arithmetic ignores ``hardware.reuse_factor``."""
     family = params.get("student.family")
     kept = {}
     for key, value in params.items():
         name = key.split(".")[-1]
         if (name == "lgn_widths" and family != "lgn") or (name == "widths" and family == "lgn" and "student.lgn_widths" in params) \
-                or (name == "beta" and family not in (None, "hgq")) or (name == "integer_bits" and family not in (None, "qkeras")):
+                or (name == "beta" and family not in (None, "hgq")) or (name == "integer_bits" and family not in (None, "qkeras")) \
+                or (key.startswith("hardware.") and family == "lgn") \
+                or (name == "reuse_factor" and params.get("hardware.strategy") == "distributed_arithmetic"):
             continue
         kept[key] = value
     return kept

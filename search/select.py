@@ -1,11 +1,14 @@
-"""Pick a deployable model from a search's front under FPGA budgets, check it bit for bit, register it.
+"""Pick a deployable model from a search's front under FPGA budgets, ship the design its trial costed, prove it.
 
 The best front member (by ``objective``, a validation metric like every number on the front) whose LUT, DSP
-and latency fit the budgets is re-emulated with hls4ml's C simulation on held-out background events,
-registered in the MLflow Model Registry with the alias ``deployable``, and its HLS project (or Verilog) plus
-input/output test vectors are exported. Only here is the test split read: the chosen student is measured on
-it (rate cut set on validation, as in the search) beside the no-ML baselines on the same events, and the
-``test_*`` metrics with their 95 % intervals go on its run and its model version.
+and latency fit the budgets (or the front member ``run_id`` names) is shipped as the firmware its trial logged:
+``firmware.zip`` is unpacked, its sources' SHA-256 must equal the hash the trial costed (tag
+``flowad.design_hash``), then the design is verified on held-out test events against the model: Icarus Verilog
+simulation for da4ml and logic-gate Verilog, hls4ml's C simulation for HLS projects. Only a bit-exact design is
+registered with the alias ``deployable``; one that cannot be verified on this machine is registered only with
+``allow_unverified`` and tagged ``verified=false``, without the alias. Only here is the test split read: the
+chosen student is measured on it (rate cut set on validation, as in the search) beside the no-ML baselines on the
+same events, and the ``test_*`` metrics with their 95 % intervals go on its run and its model version.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from flowad.errors import FlowadInputError
+from flowad.hardware.emulate import BitExactReport
 from flowad.metrics.menu import CalibratedMenu
 from flowad.metrics.trigger import SIGNAL_METRICS, ScorePerformance
 from search import tracking
@@ -42,6 +46,7 @@ class Selection:
     test_baselines: dict[str, ScorePerformance]
     menu: CalibratedMenu
     signals: list[str]
+    verification: "Verification"
 
 
 def test_metrics(performance: ScorePerformance, signals: list[str]) -> dict[str, float]:
@@ -101,10 +106,62 @@ def describe_budgets(budgets: dict[str, float | None]) -> str:
     return ", ".join(f"{BUDGET_METRICS[k]} ≤ {v:g}" for k, v in budgets.items() if v is not None) or "none"
 
 
+@dataclass(frozen=True)
+class Verification:
+    by: str
+    """``icarus`` or ``csim`` (hls4ml C simulation), or why none could run."""
+    report: BitExactReport | None
+
+    @property
+    def verified(self) -> bool:
+        return self.report is not None and self.report.bit_exact
+
+    def describe(self) -> str:
+        if self.report is None:
+            return f"not verified: {self.by}"
+        exact = round(self.report.exact_fraction * self.report.n_events)
+        return f"{self.by}: {exact}/{self.report.n_events} events bit-exact (max |diff| {self.report.max_abs_diff:g})"
+
+
+def shipped_design(client, run_id: str, tags: dict[str, str], into: Path):
+    """The run's logged firmware, unpacked into ``into``, its sources' hash checked against the costed one."""
+    import zipfile
+
+    from mlflow.exceptions import MlflowException
+
+    from flowad.hardware import read_design
+
+    logged = tags.get(tracking.DESIGN_HASH)
+    try:
+        archive = client.download_artifacts(run_id, "firmware.zip", str(into.parent))
+    except (MlflowException, OSError):
+        archive = None
+    if logged is None or archive is None:
+        raise FlowadInputError(f"run {run_id} has no logged firmware design (searched with flowad before designs "
+                               "were logged): run the search again")
+    with zipfile.ZipFile(archive) as z:
+        z.extractall(into)
+    design = read_design(into)
+    if design.digest != logged:
+        raise FlowadInputError(f"run {run_id}: the logged firmware hashes to {design.digest[:12]}, the trial costed "
+                               f"{logged[:12]}: not shipping it")
+    return design
+
+
+def verify(student, design, x) -> Verification:
+    from flowad.hardware import VerificationUnavailable, verify_design
+
+    by = "icarus" if design.kind.endswith("verilog") else "csim"
+    try:
+        return Verification(by, verify_design(student, design, x))
+    except VerificationUnavailable as exc:
+        return Verification(str(exc), None)
+
+
 def select(uri: str, experiment: str, budgets: dict[str, float | None], out: str | Path, objective: str = "auc",
-           search: str | None = None, model_name: str | None = None, events: int = 500) -> Selection:
+           search: str | None = None, model_name: str | None = None, events: int = 500, run_id: str | None = None,
+           allow_unverified: bool = False) -> Selection:
     from flowad.data import load
-    from flowad.hardware import HardwareConfig
     from flowad.hardware.export import export
     from flowad.student import load_student
 
@@ -113,36 +170,55 @@ def select(uri: str, experiment: str, budgets: dict[str, float | None], out: str
     parent, children = tracking.child_runs(uri, experiment, search)
     table = trials_table(children)
     table["pareto"] = [run.data.tags.get("pareto") == "true" for run in children]
-    row = choose(table, budgets, objective)
+    row = pick(table, run_id) if run_id else choose(table, budgets, objective)
     client = tracking.client_for(tracking.absolute_uri(uri))
+    tags = client.get_run(row["run_id"]).data.tags
     with tempfile.TemporaryDirectory(prefix="flowad-select-") as tmp:
         student_dir = client.download_artifacts(row["run_id"], "student", tmp)
         record = json.loads(Path(client.download_artifacts(row["run_id"], "metrics.json", tmp)).read_text())
         student = load_student(student_dir)
-        hardware = HardwareConfig(part=parent.data.params.get("part", HardwareConfig.part),
-                                  clock_period_ns=float(parent.data.params.get("clock_period_ns", HardwareConfig.clock_period_ns)))
+        design = shipped_design(client, row["run_id"], tags, Path(tmp) / "firmware")
         background = record.get("background", "zerobias")
         arrays = load(record["data"], record.get("view", "calo"), processes=[background], splits=("test",))
         x = arrays[background]["test"][:events]
-        summary = export(student, hardware, out, x)
-        exact = summary.get("bit_exact_fraction")
-        if exact is not None and exact < 1.0:
-            raise FlowadInputError(f"run {row['run_id']}: firmware matches the model on only {exact:.1%} of {events} events; "
-                                   f"not registering it (export left in {out} for inspection)")
+        verification = verify(student, design, x)
+        if verification.report is not None and not verification.verified:
+            export(student, design, out, x, verification.report, verification.by)
+            raise FlowadInputError(f"run {row['run_id']}: firmware matches the model on only "
+                                   f"{verification.report.exact_fraction:.1%} of {events} events; not registering it "
+                                   f"(export left in {out} for inspection)")
+        if not verification.verified and not allow_unverified:
+            raise FlowadInputError(f"run {row['run_id']}: the {design.kind} design cannot be verified here "
+                                   f"({verification.by}); install the tool, or pass --allow-unverified to register it "
+                                   "tagged verified=false (no 'deployable' alias)")
+        summary = export(student, design, out, x, verification.report, verification.by)
         test, baselines, menu = measure_on_test(student, record)
     signals_param = parent.data.params.get("signals", "all")
     signals = list(test.signals) if signals_param == "all" else [s.strip() for s in signals_param.split(",")]
     measured = test_metrics(test, signals)
     tracking.log_metrics(tracking.absolute_uri(uri), row["run_id"], measured)
     name = model_name or f"flowad-{parent.data.tags.get(tracking.SEARCH, 'search')}"
-    version = register(client, name, row["run_id"], row, summary, measured)
+    version = register(client, name, row["run_id"], row, summary, measured, verification, design, tags)
     metrics = {k: float(row[k]) for k in ("auc", "tpr_at_rate", "pure_tpr_at_rate", "lut", "ff", "dsp", "latency_ns",
                                           "latency_cycles") if k in row and pd.notna(row[k])}
-    return Selection(row["run_id"], row["trial_id"], metrics, name, version, summary, test, baselines, menu, signals)
+    return Selection(row["run_id"], row["trial_id"], metrics, name, version, summary, test, baselines, menu, signals,
+                     verification)
 
 
-def register(client, name: str, run_id: str, row: pd.Series, summary: dict, measured: dict[str, float]) -> str:
-    """A new version of registered model ``name`` from the run's ``student`` artefacts, aliased ``deployable``."""
+def pick(table: pd.DataFrame, run_id: str) -> pd.Series:
+    """The finished trial run ``run_id`` of the search (any front member, whatever the budgets)."""
+    rows = table[table["run_id"] == run_id]
+    if rows.empty:
+        raise FlowadInputError(f"run {run_id} is not a trial of this search")
+    if rows.iloc[0]["status"] != "FINISHED":
+        raise FlowadInputError(f"run {run_id} did not finish ({rows.iloc[0]['status']}): nothing to ship")
+    return rows.iloc[0]
+
+
+def register(client, name: str, run_id: str, row: pd.Series, summary: dict, measured: dict[str, float],
+             verification: Verification, design, tags: dict[str, str]) -> str:
+    """A new version of registered model ``name`` from the run's ``student`` artefacts; aliased ``deployable`` only
+    when its firmware was verified bit-exact."""
     from mlflow.exceptions import MlflowException
 
     try:
@@ -150,10 +226,15 @@ def register(client, name: str, run_id: str, row: pd.Series, summary: dict, meas
     except MlflowException:
         client.create_registered_model(name, description="flowad anomaly-trigger students selected under FPGA budgets")
     source = f"{client.get_run(run_id).info.artifact_uri}/student"
-    tags = {"flowad.trial_id": str(row["trial_id"]), "bit_exact_fraction": str(summary.get("bit_exact_fraction", "n/a")),
-            **{f"val_{k}": f"{row[k]:.6g}" for k in ("auc", "tpr_at_rate", "pure_tpr_at_rate") if k in row and pd.notna(row[k])},
-            **{k: f"{row[k]:.6g}" for k in ("lut", "dsp", "latency_ns") if k in row and pd.notna(row[k])},
-            **{k: f"{v:.6g}" for k, v in measured.items() if "/" not in k}}
-    version = client.create_model_version(name, source, run_id=run_id, tags=tags)
-    client.set_registered_model_alias(name, ALIAS, version.version)
+    version_tags = {
+        "flowad.trial_id": str(row["trial_id"]), "design_hash": design.digest, "design_kind": design.kind,
+        "estimator": tags.get("flowad.estimator", ""), "estimator_surrogate": tags.get("flowad.estimator_surrogate", "false"),
+        "verified": str(verification.verified).lower(), "verification": verification.describe()[:5000],
+        "bit_exact_fraction": str(summary.get("bit_exact_fraction", "n/a")),
+        **{f"val_{k}": f"{row[k]:.6g}" for k in ("auc", "tpr_at_rate", "pure_tpr_at_rate") if k in row and pd.notna(row[k])},
+        **{k: f"{row[k]:.6g}" for k in ("lut", "dsp", "latency_ns") if k in row and pd.notna(row[k])},
+        **{k: f"{v:.6g}" for k, v in measured.items() if "/" not in k}}
+    version = client.create_model_version(name, source, run_id=run_id, tags=version_tags)
+    if verification.verified:
+        client.set_registered_model_alias(name, ALIAS, version.version)
     return str(version.version)

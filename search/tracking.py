@@ -21,6 +21,8 @@ from flowad.errors import FlowadInputError
 
 PARENT_TAG = "mlflow.parentRunId"
 ROLE, SEARCH, TRIAL = "flowad.role", "flowad.search", "flowad.trial_id"
+DESIGN_KIND, DESIGN_HASH = "flowad.design_kind", "flowad.design_hash"
+"""Tags of a trial's firmware design: its kind and the SHA-256 of its sources (see flowad.hardware.design)."""
 
 
 _READY: set[str] = set()
@@ -139,6 +141,21 @@ def trial_run(search: SearchRun, trial_id: str, trial_name: str, params: dict[st
     for key, value in params.items():
         client.log_param(run.info.run_id, key, value)
     return run.info.run_id
+
+
+def log_hardware_spec(uri: str, run_id: str, hardware_json: Path) -> None:
+    """The trial's hardware spec as ``hw.<field>`` params (the full record is the ``hardware.json`` artefact)."""
+    import json
+
+    from mlflow.exceptions import MlflowException
+
+    spec = json.loads(Path(hardware_json).read_text())["spec"]
+    client = client_for(uri)
+    for key, value in spec.items():
+        try:
+            client.log_param(run_id, f"hw.{key}", value)
+        except MlflowException:  # a retried trial logs the same spec again: params are immutable, already there
+            pass
 
 
 def log_metrics(uri: str, run_id: str, metrics: dict[str, Any], step: int | None = None) -> None:

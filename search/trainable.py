@@ -60,6 +60,10 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
             client.log_artifact(run_id, str(path), folder)
     client.set_tag(run_id, "flowad.estimator", result.pop("estimator"))
     client.set_tag(run_id, "flowad.hardware_notes", result.pop("hardware_notes")[:5000])
+    client.set_tag(run_id, tracking.DESIGN_KIND, result.pop("design_kind"))
+    client.set_tag(run_id, tracking.DESIGN_HASH, result.pop("design_hash"))
+    client.set_tag(run_id, "flowad.estimator_surrogate", str(bool(result.pop("estimator_surrogate"))).lower())
+    tracking.log_hardware_spec(search_run.uri, run_id, workdir / "hardware.json")
     tracking.log_metrics(search_run.uri, run_id, result)
     tracking.end_run(search_run.uri, run_id, "FINISHED")
     tracking_seconds += time.perf_counter() - begin

@@ -1,4 +1,8 @@
-"""One search trial: data → teacher (shared cache) → distilled student → hls4ml → estimate → metrics.
+"""One search trial: data → teacher (shared cache) → distilled student → its firmware design → cost → metrics.
+
+The design (:func:`flowad.hardware.build_design`) is the one ``flowad search select`` ships: the trial writes it
+into ``firmware/`` with its manifest and content hash, costs *it*, and leaves ``hardware.json`` (spec, design kind,
+hash, estimator and its figures) to be logged beside it.
 
 Ray- and MLflow-free on purpose: the driver wraps :func:`run_trial` in a Tune trainable and does the
 reporting and tracking. Deterministic failures of a trial's own input (hls4ml cannot convert it, its
@@ -7,8 +11,10 @@ estimator cannot estimate it) raise :class:`TrialFailed` with the reason; a tria
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
+from dataclasses import asdict
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,13 +26,17 @@ from flowad.configio import from_mapping
 from flowad.data.storage import VIEW_SHAPES
 from flowad.distill import DistillConfig, prepare, run_distillation
 from flowad.errors import FlowadInputError
-from flowad.hardware import ConversionError, convert, emulate, estimate
+from flowad.atomic import write_text_atomic
+from flowad.configio import to_plain
+from flowad.hardware import ConversionError, VerificationUnavailable, build_design, cost, pairing_problem, verify_design
 from flowad.metrics.trigger import ScorePerformance
 from flowad.student.config import StudentConfig
-from search.config import SearchConfig, trial_mapping
+from flowad.student.families import STUDENT_FAMILIES
+from search.config import SearchConfig, trial_hardware, trial_mapping
 
 HARDWARE_KEYS = ("lut", "ff", "dsp", "bram", "latency_cycles", "latency_ns", "ii")
 CSIM_EVENTS = 200
+HARDWARE_JSON = "hardware.json"
 
 
 class TrialFailed(FlowadInputError):
@@ -34,11 +44,8 @@ class TrialFailed(FlowadInputError):
 
 
 def static_cost(student: StudentConfig, n_inputs: int) -> float:
-    """Size of an architecture fixed before training: weights × bits (Keras families) or gates (LGN)."""
-    if student.family == "lgn":
-        return float(sum(student.widths))
-    sizes = [n_inputs, *student.widths, 1]
-    return float(sum(a * b for a, b in zip(sizes, sizes[1:])) * student.bits)
+    """Size of an architecture fixed before training (the family's own measure: weights × bits, or gates)."""
+    return STUDENT_FAMILIES[student.family].static_cost(student, n_inputs)
 
 
 def physics_metrics(student: ScorePerformance, teacher: ScorePerformance, signals: tuple[str, ...] = ()) -> dict[str, float]:
@@ -88,43 +95,51 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
     metrics["spearman"] = float(report.agreement[prepared.background]["spearman"])
     metrics.update({f"student_{k}": float(v) for k, v in report.summary.items() if isinstance(v, (int, float))})
 
-    hls_model = None
-    if getattr(student, "model", None) is not None:
-        start = time.perf_counter()
-        try:
-            hls_model = convert(student, search.hardware, workdir / "hls")
-        except ConversionError as exc:
-            raise TrialFailed(str(exc)) from None
-        seconds["convert"] = time.perf_counter() - start
-    estimator = search.estimators.get(config.student.family)
-    if estimator is None:
-        raise TrialFailed(f"no estimator configured for student family {config.student.family!r} (search key: estimators)")
-    hardware = estimate(student, estimator, search.hardware, workdir / "estimate")
+    spec = trial_hardware(search, params)
+    start = time.perf_counter()
+    try:
+        design = build_design(student, spec, workdir / "firmware")
+    except ConversionError as exc:
+        raise TrialFailed(str(exc)) from None
+    seconds["design"] = time.perf_counter() - start
+    estimator = search.estimator_for(config.student.family, design.kind)
+    problem = pairing_problem(estimator, design.kind) if estimator else f"no estimator for a {design.kind} design"
+    if problem:
+        raise TrialFailed(f"{problem} (search key: estimators)")
+    hardware = cost(design, estimator, student, workdir / "estimate")
     seconds["estimate"] = hardware.seconds
     if not hardware.available:
         raise TrialFailed(f"estimator {estimator}: {hardware.notes}")
     metrics.update({k: getattr(hardware, k) for k in HARDWARE_KEYS if getattr(hardware, k) is not None})
-    if csim and hls_model is not None:
+    if csim:
         bg_val = prepared.arrays[prepared.background]["val"][:CSIM_EVENTS]
-        _, exact = emulate(student, hls_model, bg_val)
-        seconds["csim"] = exact.compile_seconds
+        try:
+            exact = verify_design(student, design, bg_val)
+        except VerificationUnavailable as exc:
+            raise TrialFailed(f"csim: {exc}") from None
+        seconds["verify"] = exact.compile_seconds
         metrics["bit_exact_fraction"] = exact.exact_fraction
     metrics.update({f"time_{k}": v for k, v in seconds.items()})
     metrics["estimator"] = estimator
     metrics["hardware_notes"] = hardware.notes
+    metrics["design_kind"] = design.kind
+    metrics["design_hash"] = design.digest
+    metrics["estimator_surrogate"] = hardware.surrogate
+    record = {"spec": to_plain(spec), "design": design.manifest(), "estimator": estimator,
+              "report": {k: v for k, v in asdict(hardware).items()}}
+    write_text_atomic(workdir / HARDWARE_JSON, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return metrics
 
 
 def artifacts_of(workdir: str | Path) -> dict[str, Path]:
-    """What a finished trial leaves to be logged: student model, plots, metrics, and the zipped HLS project."""
+    """What a finished trial leaves to be logged: student model, plots, metrics, the hardware record and the zipped
+    firmware design that was costed (``firmware.zip``, its sources hashed in ``hardware.json``)."""
     workdir = Path(workdir)
     out = {"student": workdir / "distill" / "student", "metrics": workdir / "distill" / "metrics.json"}
     out.update({f"plots/{p.name}": p for p in sorted((workdir / "distill").glob("*.png"))})
-    if (workdir / "hls").is_dir():
-        archive = shutil.make_archive(str(workdir / "hls_project"), "zip", root_dir=workdir, base_dir="hls")
-        out["hls/hls_project.zip"] = Path(archive)
-    verilog = workdir / "estimate" / "lgn" / "lgn_student.v"
-    if verilog.is_file():
-        out["hls/lgn_student.v"] = verilog
+    if (workdir / "firmware").is_dir():
+        archive = shutil.make_archive(str(workdir / "firmware"), "zip", root_dir=workdir / "firmware")
+        out["firmware.zip"] = Path(archive)
+    if (workdir / HARDWARE_JSON).is_file():
+        out[HARDWARE_JSON] = workdir / HARDWARE_JSON
     return out
-

@@ -1,99 +1,131 @@
-"""hls4ml conversion and bit-exact C simulation of real, small trained students (needs g++)."""
+"""Firmware designs of real, small trained students: hls4ml projects (C simulation, needs g++), da4ml and
+logic-gate Verilog (Icarus simulation, yosys synthesis), the estimators that cost each, and no wrap-around."""
+
+import shutil
 
 import numpy as np
 import pytest
 
 from flowad.configio import from_mapping
-from flowad.errors import ConfigError
-from flowad.hardware import ConversionError, HardwareConfig, convert, emulate
+from flowad.errors import ConfigError, FlowadInputError
+from flowad.hardware import (ConversionError, HardwareConfig, build_design, convert, cost, estimate, read_design,
+                             verify_design)
 from flowad.student import StudentConfig, build_student
 from tests.test_students import synthetic
 
 pytestmark = pytest.mark.slow
+needs_icarus = pytest.mark.skipif(not shutil.which("iverilog"), reason="iverilog not installed (apt-get install iverilog)")
+needs_yosys = pytest.mark.skipif(not shutil.which("yosys"), reason="yosys not installed (apt-get install yosys)")
+LATENCY = HardwareConfig(strategy="Latency")
+DA = HardwareConfig(strategy="distributed_arithmetic")
+_TRAINED = {}
 
 
-def trained(family):
-    config = from_mapping(StudentConfig, {"family": family, "widths": [8, 4], "bits": 6, "integer_bits": 2, "epochs": 3})
-    student = build_student(config)
-    x, t = synthetic(600, 3)
-    student.fit(x, t, x[:100], t[:100])
-    return student
+def trained(family, **extra):
+    """One small trained student per family and settings, shared by the tests of this module."""
+    key = (family, tuple(sorted(extra.items())))
+    if key not in _TRAINED:
+        config = from_mapping(StudentConfig, {"family": family, "widths": [8, 4], "bits": 6, "integer_bits": 2,
+                                              "epochs": 3, "input_full_scale": 1023, **extra})
+        student = build_student(config)
+        x, t = synthetic(600, 3)
+        student.fit(x, t, x[:100], t[:100])
+        _TRAINED[key] = student
+    return _TRAINED[key]
+
+
+def trained_lgn():
+    return trained("lgn", widths=(64, 32), bits=3, learning_rate=0.02)
 
 
 @pytest.mark.parametrize("family", ["qkeras", "hgq"])
-def test_keras_students_convert_and_match_bit_for_bit(tmp_path, family):
+def test_hls4ml_designs_are_c_simulated_bit_exact(tmp_path, family):
     student = trained(family)
-    model = convert(student, HardwareConfig(), tmp_path / "hls")
-    assert (tmp_path / "hls" / "firmware").is_dir() and (tmp_path / "hls" / "build_prj.tcl").is_file()
+    design = build_design(student, LATENCY, tmp_path / "a")
+    assert design.kind == "hls4ml" and any(s.endswith("myproject.cpp") or s.endswith(".cpp") for s in design.sources)
     held_out, _ = synthetic(300, 4)
-    firmware, report = emulate(student, model, held_out)
-    assert report.n_events == 300 and report.compile_seconds > 0
+    report = verify_design(student, design, held_out)  # rebuilds, checks the hash, compiles with g++
+    assert report.n_events == 300 and report.bit_exact and report.max_abs_diff == 0.0, report
+    assert build_design(student, LATENCY, tmp_path / "b").digest == design.digest  # the design is reproducible
+
+
+@needs_icarus
+@pytest.mark.parametrize("family", ["qkeras", "hgq"])
+def test_da4ml_designs_simulate_bit_exact_in_icarus(tmp_path, family):
+    student = trained(family)
+    design = build_design(student, DA, tmp_path / "a")
+    assert design.kind == "da4ml_verilog" and design.latency_cycles == design.facts["stages"] + 1
+    held_out, _ = synthetic(200, 4)
+    report = verify_design(student, design, held_out)
+    assert report.n_events == 200 and report.bit_exact, report
+    assert read_design(tmp_path / "a").digest == design.digest == build_design(student, DA, tmp_path / "b").digest
+    (tmp_path / "a" / design.sources[0]).write_text("// edited\n")
+    with pytest.raises(FlowadInputError, match="changed since they were written"):
+        read_design(tmp_path / "a")
+
+
+@needs_icarus
+def test_no_datalane_value_wraps_on_energy_scaled_events(tmp_path):
+    """Events ×2…×16 hotter (saturated at 1023, the 10-bit full scale) than anything in training: the firmware
+    equals the model's saturating arithmetic bit for bit, and the input word is the full 10-bit ET."""
+    student = trained("hgq")
+    assert student.inputs.total_bits == 10 and not student.inputs.signed
+    datalane = {f"{layer.name}.{name}": q.config["overflow_mode"] for layer in student.model.layers
+                for name in ("iq", "oq") if (q := getattr(layer, name, None)) is not None}
+    assert datalane and set(datalane.values()) <= {"SAT", "SAT_SYM"}, datalane  # WRAP only on the exact input word
+    design = build_design(student, DA, tmp_path)
+    x, _ = synthetic(60, 7)
+    x[::3, 4, 5] = 90  # a hot region: ×16 goes past the 10-bit full scale
+    scaled = np.concatenate([np.minimum(x.astype(np.int64) * k, 1023) for k in (2, 4, 8, 16)]).astype(np.uint16)
+    assert scaled.max() == 1023
+    report = verify_design(student, design, scaled)
     assert report.bit_exact, report
-    assert report.max_abs_diff == 0.0
-    # the firmware is the student: same scores in target units
-    np.testing.assert_allclose(student.normaliser.inverse(firmware), student.predict(held_out))
 
 
 def test_unconvertible_layer_is_named(tmp_path):
     from flowad.student.keras_students import keras_module
 
     keras = keras_module()
-    student = trained("hgq")
+    student = build_student(from_mapping(StudentConfig, {"family": "hgq", "widths": [8]}))
     inp = keras.Input((252,))
     x = keras.layers.Dense(4, name="dense_ok")(inp)
     x = keras.layers.Lambda(lambda t: t * 2, name="doubler")(x)
     student.model = keras.Model(inp, keras.layers.Dense(1, name="out")(x))
     with pytest.raises(ConversionError, match=r"cannot convert layer 'doubler' \(Lambda\)"):
-        convert(student, HardwareConfig(), tmp_path / "hls")
-
-
-def test_lgn_students_are_refused_clearly(tmp_path):
-    student = build_student(from_mapping(StudentConfig, {"family": "lgn", "widths": [8], "bits": 2}))
-    with pytest.raises(ConversionError, match="lgn students are not Keras models"):
-        convert(student, HardwareConfig(), tmp_path)
+        convert(student, LATENCY, tmp_path / "hls")
 
 
 @pytest.mark.parametrize("spec, key", [({"strategy": "Fast"}, "strategy"), ({"reuse_factor": 0}, "reuse_factor"),
-                                       ({"clock_period_ns": 0}, "clock_period_ns"), ({"default_precision": "float"}, "default_precision")])
+                                       ({"clock_period_ns": 0}, "clock_period_ns"), ({"default_precision": "float"}, "default_precision"),
+                                       ({"strategy": "distributed_arithmetic", "reuse_factor": 4}, "reuse_factor")])
 def test_bad_hardware_configs(spec, key):
     with pytest.raises(ConfigError) as info:
         from_mapping(HardwareConfig, spec)
     assert info.value.key == key
 
 
-def test_estimators_report_what_they_can_and_say_why_not(tmp_path, monkeypatch):
-    from flowad.hardware import estimate
-
+def test_estimators_cost_only_the_designs_they_model(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no vendor tools here; make sure of it
-    hgq, qkeras = trained("hgq"), trained("qkeras")
-    config = HardwareConfig()
-    da = estimate(hgq, "da4ml", config, tmp_path / "hgq")
-    assert da.available and da.lut > 0 and da.ff > 0 and da.latency_cycles >= 1
-    assert da.latency_ns == da.latency_cycles * 6.25
-    assert (tmp_path / "hgq" / "da4ml" / "metadata.json").is_file()
-    eb = estimate(hgq, "ebops", config, tmp_path)
-    assert eb.available and eb.lut == hgq.ebops > 0
-    vendor = estimate(hgq, "vitis", config, tmp_path)
+    hgq = trained("hgq")
+    da_design = build_design(hgq, DA, tmp_path / "da")
+    da = cost(da_design, "da4ml", hgq, tmp_path)
+    assert da.available and da.lut > 0 and da.ff > 0 and da.dsp == 0 and da.latency_cycles >= 2
+    assert da.latency_ns == da.latency_cycles * 6.25 and "no DSPs by construction" in da.notes
+    with pytest.raises(FlowadInputError, match="vitis does not model a da4ml distributed-arithmetic Verilog"):
+        cost(da_design, "vitis", hgq, tmp_path)
+    hls_design = build_design(hgq, LATENCY, tmp_path / "hls")
+    with pytest.raises(FlowadInputError, match="da4ml does not model a hls4ml HLS project.*use rule4ml or vitis"):
+        cost(hls_design, "da4ml", hgq, tmp_path)
+    vendor = cost(hls_design, "vitis", hgq, tmp_path)
     assert not vendor.available and "no vitis_hls or vivado_hls on PATH" in vendor.notes and vendor.lut is None
-    assert not estimate(qkeras, "ebops", config, tmp_path).available
-    lgn = build_student(from_mapping(StudentConfig, {"family": "lgn", "widths": [8], "bits": 2}))
-    assert not estimate(lgn, "da4ml", config, tmp_path).available
+    eb = estimate(hgq, "ebops", DA, tmp_path)
+    assert eb.available and eb.lut == hgq.ebops > 0
+    assert not estimate(trained("qkeras"), "ebops", DA, tmp_path).available
 
 
-def test_qkeras_students_reach_da4ml_through_hls4ml_distributed_arithmetic(tmp_path):
-    from flowad.hardware import estimate
-
-    report = estimate(trained("qkeras"), "da4ml", HardwareConfig(), tmp_path)
-    assert report.available, report.notes
-    assert report.lut > 0 and report.ff is None and report.latency_cycles >= 1
-    assert "distributed_arithmetic" in report.notes
-    assert (tmp_path / "hls_da" / "firmware").is_dir()
-
-
-def test_rule4ml_says_when_absent_and_when_the_part_is_not_its_board(tmp_path, monkeypatch):
+def test_rule4ml_is_a_labelled_surrogate_and_says_when_absent(tmp_path, monkeypatch):
     import importlib.util
 
-    from flowad.hardware import estimate
     from flowad.hardware.estimators import surrogate
 
     assert surrogate.board_for("xcu250-figd2104-2L-e") == ("alveo-u250", "")
@@ -101,71 +133,54 @@ def test_rule4ml_says_when_absent_and_when_the_part_is_not_its_board(tmp_path, m
     assert board == "alveo-u200" and "outside rule4ml's 4 boards" in note
     student = trained("qkeras")
     if importlib.util.find_spec("rule4ml") is not None:
-        report = estimate(student, "rule4ml", HardwareConfig(), tmp_path)
+        report = estimate(student, "rule4ml", LATENCY, tmp_path)
         assert report.available, report.notes
-        assert report.lut > 0 and report.latency_cycles > 0 and "outside rule4ml's 4 boards" in report.notes
+        assert report.surrogate and report.lut > 0 and report.latency_cycles > 0 and "outside rule4ml's 4 boards" in report.notes
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    absent = estimate(student, "rule4ml", HardwareConfig(), tmp_path)
+    absent = estimate(student, "rule4ml", LATENCY, tmp_path)
     assert not absent.available and "pip install 'flowad[rule4ml]'" in absent.notes
 
 
-
-def trained_lgn():
-    config = from_mapping(StudentConfig, {"family": "lgn", "widths": [64, 32], "bits": 3, "epochs": 3, "learning_rate": 0.02})
-    student = build_student(config)
-    x, t = synthetic(600, 5)
-    student.fit(x, t, x[:100], t[:100])
-    return student
-
-
-def test_lgn_estimate_writes_verilog(tmp_path):
-    from flowad.hardware import estimate
-
+def test_lgn_design_is_whole_verilog_with_its_comparators(tmp_path):
     student = trained_lgn()
-    report = estimate(student, "lgn", HardwareConfig(), tmp_path)
-    assert report.available and report.latency_cycles == 3 and report.latency_ns == 18.75
-    assert report.lut >= student.summary()["logic_gates"] and report.ff >= 96
-    text = (tmp_path / "lgn" / "lgn_student.v").read_text()
-    assert "module lgn_student" in text and text.count("<=") == 96 + 1
+    design = build_design(student, DA, tmp_path)
+    assert design.kind == "lgn_verilog" and design.latency_cycles == 4  # comparators, 2 gate layers, popcount
+    report = cost(design, "lgn", student, tmp_path)
+    assert report.available and report.latency_ns == 25.0
+    assert report.lut >= student.summary()["logic_gates"] + design.facts["comparator_luts"] and design.facts["comparators"] > 0
+    text = (tmp_path / "lgn_student.v").read_text()
+    assert "module lgn_student" in text and "input  wire [2519:0] features" in text  # 252 words of 10 bits
 
 
-@pytest.mark.skipif(not __import__("shutil").which("iverilog"), reason="iverilog not installed (apt-get install iverilog)")
-def test_lgn_verilog_simulates_to_the_discrete_network():
-    from flowad.hardware.lgn_verilog import simulate
-
+@needs_icarus
+def test_lgn_verilog_simulates_to_the_discrete_network(tmp_path):
     student = trained_lgn()
+    design = build_design(student, DA, tmp_path)
     x, _ = synthetic(200, 6)
-    gates = student.gate_list()
-    thresholds = student.network.thresholds.numpy()
-    flat = x.reshape(len(x), -1).astype(np.float32)
-    in_bits = (flat[:, :, None] > thresholds[None]).reshape(len(x), -1)
-    counts = simulate(gates, in_bits)
-    expected = np.rint(student._discrete_fraction(flat) * len(gates["layers"][-1])).astype(int)
-    np.testing.assert_array_equal(counts, expected)
+    hot = np.minimum(x.astype(np.int64) * 16, 1023).astype(np.uint16)
+    report = verify_design(student, design, np.concatenate([x, hot]))
+    assert report.n_events == 400 and report.bit_exact, report
 
 
-@pytest.mark.skipif(not __import__("shutil").which("yosys"), reason="yosys not installed (apt-get install yosys)")
+@needs_yosys
 def test_yosys_synthesises_da4ml_verilog_close_to_da4ml_estimate(tmp_path):
-    from flowad.hardware import estimate
-
     student = trained("hgq")
-    da = estimate(student, "da4ml", HardwareConfig(), tmp_path / "da")
-    synth = estimate(student, "yosys", HardwareConfig(), tmp_path / "ys")
+    design = build_design(student, DA, tmp_path / "design")
+    da, synth = cost(design, "da4ml", student, tmp_path / "da"), cost(design, "yosys", student, tmp_path / "ys")
     assert synth.available, synth.notes
     assert synth.lut > 0 and synth.ff > 0 and synth.latency_cycles == da.latency_cycles
     assert "-family xc7" in synth.notes  # CICADA's Virtex-7 part
     assert 0.5 < synth.lut / da.lut < 2.0  # the cost model and real synthesis agree to a factor of two
 
 
-@pytest.mark.skipif(not __import__("shutil").which("yosys"), reason="yosys not installed (apt-get install yosys)")
-def test_yosys_synthesises_logic_gate_students(tmp_path):
-    from flowad.hardware import estimate
-
+@needs_yosys
+def test_yosys_synthesises_logic_gate_students_with_comparators(tmp_path):
     student = trained_lgn()
-    synth = estimate(student, "yosys", HardwareConfig(), tmp_path)
+    design = build_design(student, DA, tmp_path / "design")
+    synth = cost(design, "yosys", student, tmp_path / "ys")
     assert synth.available, synth.notes
-    assert synth.latency_cycles == 3 and synth.lut > 0 and synth.ff > 0
-    assert "gate list" in synth.notes
+    assert synth.latency_cycles == 4 and synth.lut > 0 and synth.ff > 0
+    assert "lgn_verilog" in synth.notes
 
 
 @pytest.mark.skipif(not __import__("shutil").which("iverilog"), reason="iverilog not installed (apt-get install iverilog)")

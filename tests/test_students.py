@@ -55,10 +55,19 @@ def test_fixed_point_inputs_sit_on_the_grid():
     x = rng.exponential(40, (1000, 57)).astype(np.float32)
     inputs = FixedPointInputs.fit(x, total_bits=16, integer_bits=5)
     y = inputs.apply(x)
-    step = 2.0 ** -inputs.fractional_bits
+    step = 2.0 ** -inputs.fraction_bits
     assert np.all(np.abs(y / step - np.round(y / step)) == 0)
     assert y.max() < 2**5 and np.quantile(np.abs(y), 0.999) <= 2**4 + step
     assert np.all(inputs.apply(x * 1000) <= 2**5 - step)  # saturates, never wraps
+
+
+def test_full_scale_inputs_are_the_10_bit_et_word():
+    counts = np.random.default_rng(1).integers(0, 60, (500, 18, 14)).astype(np.uint16)
+    inputs = FixedPointInputs.fit(counts, total_bits=16, integer_bits=5, full_scale=1023)
+    assert (inputs.signed, inputs.total_bits) == (False, 10)
+    hot = np.full((1, 18, 14), 1023, np.uint16)
+    np.testing.assert_array_equal(inputs.words(hot), 1023)  # full scale is representable: no early saturation
+    np.testing.assert_array_equal(inputs.words(counts), counts.reshape(500, -1))
 
 
 def test_discrete_gates_are_the_hard_limit_of_the_relaxation():

@@ -95,6 +95,17 @@ def _load_dataset(directory: Path, view: str, splits: Sequence[str] | None = Non
     return {p: {s: np.concatenate(a) for s, a in by_split.items()} for p, by_split in parts.items()}
 
 
+def view_full_scale(path: str | Path, view: str) -> float | None:
+    """The largest value a view's inputs can take in a generated dataset: the calo view's region ET saturates at
+    ``2**region_bits − 1`` counts. None for the object view and for files without a detector config."""
+    path = Path(path)
+    config = path / "config.json"
+    if view != "calo" or not path.is_dir() or not config.is_file():
+        return None
+    detector = json.loads(config.read_text()).get("detector", {})
+    return float(2 ** int(detector.get("region_bits", 10)) - 1)
+
+
 def read_adc2021(path: str | Path) -> np.ndarray:
     """(N, 57) float32 objects from an ADC2021 HDF5 file (``Particles`` (N, 19, 3|4) or (N, 57))."""
     import h5py

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ from filelock import FileLock
 from flowad.atomic import atomic_path, write_text_atomic
 from flowad.data import generate, load, load_config
 from flowad.data.generate import default_workers
-from flowad.data.readers import dataset_identity
+from flowad.data.readers import dataset_identity, view_full_scale
 from flowad.distill.config import DataSource, DistillConfig, TeacherRunConfig
 from flowad.distill.augment import energy_scaled
 from flowad.distill.outliers import sample_weights
@@ -38,7 +38,7 @@ from flowad.metrics import emd, spearman
 from flowad.metrics.plots import plot_roc, plot_scores
 from flowad.metrics.reference import Reference, reference_for
 from flowad.metrics.trigger import ScorePerformance
-from flowad.student import Student, build_student
+from flowad.student import Student, StudentConfig, build_student
 from flowad.teacher import Teacher, TeacherConfig, train_teacher
 
 Scores = dict[str, dict[str, np.ndarray]]
@@ -211,6 +211,13 @@ class DistillReport:
     plots: list[Path] = field(default_factory=list)
 
 
+def with_full_scale(student: StudentConfig, dataset: Path, view: str) -> StudentConfig:
+    """``student`` with the view's physical full scale as its input saturation, unless it names one itself."""
+    if student.input_full_scale is not None:
+        return student
+    return replace(student, input_full_scale=view_full_scale(dataset, view))
+
+
 def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
                      on_epoch: Callable[[dict], None] | None = None) -> DistillReport:
     """Distil ``config.teacher`` into ``config.student`` and measure both on the validation split.
@@ -224,7 +231,7 @@ def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
     stop = slice(0, config.early_stopping_events or None)
     x_val, s_val = with_augmented(bg_x["val"][stop], bg_s["val"][stop], prepared.teacher, config, "val")
     t_train, t_val = target(s_train), target(s_val)
-    student = build_student(config.student)
+    student = build_student(with_full_scale(config.student, prepared.dataset, config.teacher.view))
     weights = sample_weights(config.outlier_exposure, t_train, natural=len(bg_x["train"]))
     history = student.fit(x_train, t_train, x_val, t_val, weights=weights, loss=config.loss, on_epoch=on_epoch)
 

@@ -1,11 +1,13 @@
-"""Firmware: hls4ml conversion, bit-accurate emulation, resource and latency estimators, baseline triggers' Verilog."""
+"""Firmware: one design per student and spec (hls4ml project, da4ml or logic-gate Verilog), its verification,
+resource and latency estimators of that design, and the baseline triggers' Verilog."""
 
 from flowad.hardware.config import HardwareConfig
 from flowad.hardware.convert import ConversionError, convert
+from flowad.hardware.design import DESIGN_KINDS, Design, read_design
 from flowad.hardware.emulate import BitExactReport, emulate
+from flowad.hardware.estimators import ESTIMATORS, HardwareReport, cost, estimate, pairing_problem
+from flowad.hardware.routes import ROUTES, VerificationUnavailable, build_design, route_of, verify_design
 
-__all__ = ["BitExactReport", "ConversionError", "HardwareConfig", "convert", "emulate"]
-
-from flowad.hardware.estimators import ESTIMATORS, HardwareReport, estimate  # noqa: E402
-
-__all__ += ["ESTIMATORS", "HardwareReport", "estimate"]
+__all__ = ["BitExactReport", "ConversionError", "DESIGN_KINDS", "Design", "ESTIMATORS", "HardwareConfig", "HardwareReport",
+           "ROUTES", "VerificationUnavailable", "build_design", "convert", "cost", "emulate", "estimate", "pairing_problem",
+           "read_design", "route_of", "verify_design"]

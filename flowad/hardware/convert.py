@@ -34,11 +34,13 @@ def hls_config(student: Student, config: HardwareConfig) -> dict:
     return settings
 
 
+HLS4ML_REFUSALS = (Exception, ValueError, KeyError, NotImplementedError, AssertionError, RuntimeError)
+"""The exception classes hls4ml 1.3 raises for models it cannot convert (bare ``Exception`` included, matched
+exactly): anything else, such as a TypeError or AttributeError, is a bug and propagates."""
+
+
 def convert(student: Student, config: HardwareConfig, output_dir: str | Path):
     """Convert a Keras student with hls4ml and write its HLS project into ``output_dir``; returns the ModelGraph."""
-    if getattr(student, "model", None) is None:
-        raise ConversionError(f"{student.family} students are not Keras models: hls4ml cannot convert them "
-                              "(logic-gate networks have their own gate-list export)")
     import hls4ml
 
     output_dir = Path(output_dir)
@@ -51,7 +53,9 @@ def convert(student: Student, config: HardwareConfig, output_dir: str | Path):
                 hls_config=hls_config(student, config),
             )
             model.write()
-    except Exception as exc:  # hls4ml raises bare Exception/ValueError/KeyError for unsupported models
+    except Exception as exc:
+        if type(exc) not in HLS4ML_REFUSALS:
+            raise
         raise ConversionError(describe_failure(student.model, exc)) from None
     return model
 

@@ -1,58 +1,54 @@
-"""Export a student as firmware sources plus test vectors from its bit-exact emulation.
+"""Export one verified design: its firmware sources as costed, test vectors, and what was checked.
 
-- Keras students: the hls4ml project (``hls/``), C-simulated; ``tb_input_features.dat`` (fixed-point
-  inputs) and ``tb_output_predictions.dat`` (firmware outputs) in hls4ml's test-bench format.
-- Logic-gate students: ``lgn_student.v``, ``tb_input_bits.mem`` (thermometer bits, MSB first) and
-  ``tb_output_counts.txt`` (the discrete network's popcounts).
-``export.json`` records what was written and the bit-exactness figures.
+``out/firmware/`` is the design directory (hash-identical to the one the trial costed), ``out/test_vectors/``
+holds the inputs and the outputs the model computes on held-out events (Keras students: fixed-point inputs and
+network outputs in hls4ml's test-bench format; logic-gate students: input words, MSB-first binary, and popcounts),
+and ``export.json`` records the design kind, hash, spec and the verification result.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 
 from flowad.atomic import write_text_atomic
-from flowad.hardware.config import HardwareConfig
-from flowad.hardware.convert import convert
-from flowad.hardware.emulate import emulate
+from flowad.hardware.design import Design
+from flowad.hardware.emulate import BitExactReport
 from flowad.student.base import Student
 
 
-def export(student: Student, config: HardwareConfig, out: str | Path, x: np.ndarray) -> dict:
-    """Write firmware and test vectors for raw view events ``x`` into ``out``; returns the summary."""
+def export(student: Student, design: Design, out: str | Path, x: np.ndarray, verification: BitExactReport | None,
+           verified_by: str) -> dict:
+    """Copy ``design`` into ``out/firmware`` and write test vectors for raw view events ``x``; returns the summary."""
+    from flowad.configio import to_plain
+    from flowad.hardware.lgn_verilog import word_lines
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    if student.family == "lgn":
-        summary = _export_lgn(student, out, x)
+    target = out / "firmware"
+    if target.resolve() != design.root.resolve():
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(design.root, target)
+    vectors = out / "test_vectors"
+    vectors.mkdir(exist_ok=True)
+    if student.firmware == "gates":
+        words = student.inputs.words(x)
+        write_text_atomic(vectors / "input_words.mem", word_lines(words, student.inputs.total_bits))
+        write_text_atomic(vectors / "output_counts.txt", "\n".join(map(str, student.output_counts(x))) + "\n")
     else:
-        model = convert(student, config, out / "hls")
-        firmware, report = emulate(student, model, x)
         inputs = student.inputs.apply(x)
-        _write_rows(out / "tb_input_features.dat", inputs)
-        _write_rows(out / "tb_output_predictions.dat", firmware)
-        summary = {"family": student.family, "project": str(out / "hls"), "events": report.n_events,
-                   "bit_exact_fraction": report.exact_fraction, "max_abs_diff": report.max_abs_diff,
-                   "compile_seconds": report.compile_seconds, "part": config.part,
-                   "clock_period_ns": config.clock_period_ns, "strategy": config.strategy}
+        outputs = np.asarray(student.model.predict(inputs, batch_size=8192, verbose=0)).reshape(len(x), -1)
+        _write_rows(vectors / "tb_input_features.dat", inputs)
+        _write_rows(vectors / "tb_output_predictions.dat", outputs)
+    summary = {"family": student.family, "kind": design.kind, "design_hash": design.digest, "firmware": str(target),
+               "spec": to_plain(design.spec), "events": len(x), "verified_by": verified_by,
+               "bit_exact_fraction": None if verification is None else verification.exact_fraction,
+               "max_abs_diff": None if verification is None else verification.max_abs_diff}
     write_text_atomic(out / "export.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return summary
-
-
-def _export_lgn(student, out: Path, x: np.ndarray) -> dict:
-    from flowad.hardware.lgn_verilog import write_verilog
-
-    gates = student.gate_list()
-    write_verilog(gates, out / "lgn_student.v")
-    flat = x.reshape(len(x), -1).astype(np.float32)
-    bits = (flat[:, :, None] > student.network.thresholds.numpy()[None]).reshape(len(x), -1)
-    counts = np.rint(student._discrete_fraction(flat) * len(gates["layers"][-1])).astype(int)
-    write_text_atomic(out / "tb_input_bits.mem", "\n".join("".join("1" if b else "0" for b in row[::-1]) for row in bits) + "\n")
-    write_text_atomic(out / "tb_output_counts.txt", "\n".join(map(str, counts)) + "\n")
-    return {"family": "lgn", "verilog": str(out / "lgn_student.v"), "events": len(x),
-            "latency_cycles": len(gates["layers"]) + 1, "output": gates["output"]}
 
 
 def _write_rows(path: Path, rows: np.ndarray) -> None:

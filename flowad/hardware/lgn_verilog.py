@@ -1,10 +1,11 @@
 """Synthesizable Verilog for a logic-gate student, its simulation, and its resource estimate.
 
 hls4ml has no logic-gate layers, so the discrete network (``LGNStudent.gate_list()``) is written as
-Verilog directly: one registered layer of two-input gates per clock, then a registered popcount of the
-output gates (the group sum). Inputs are the thermometer bits ``in_bits[f * bits + k] = x_f > θ_{f,k}``;
-the comparators that make them from fixed-point features sit upstream and are not part of this module.
-Latency = number of gate layers + 1 cycles, initiation interval 1.
+Verilog directly, whole: the student reads the same fixed-point input words as the Keras students
+(``features[f*W +: W]``, for the calo view the 10-bit region ET), a registered stage of thermometer
+comparators ``in_bits[f*bits + k] = word_f > ⌊θ_{f,k}·2^frac⌋`` turns them into bits, then one registered
+layer of two-input gates per clock, then a registered popcount of the output gates (the group sum).
+Latency = 1 (comparators) + gate layers + 1 (popcount) cycles, initiation interval 1.
 """
 
 from __future__ import annotations
@@ -34,21 +35,59 @@ def count_width(n_out: int) -> int:
     return max(1, math.ceil(math.log2(n_out + 1)))
 
 
+def latency_cycles(gates: dict) -> int:
+    """Clock cycles from input words to count: comparators, one per gate layer, popcount."""
+    return len(gates["layers"]) + 2
+
+
+def n_features(gates: dict) -> int:
+    return max(f for f, *_ in gates["inputs"]) + 1
+
+
+def comparator(word: str, constant: int, width: int, signed: bool) -> str:
+    """The Verilog of ``word > constant`` for a ``width``-bit word; a constant outside the word's range is a literal."""
+    low, high = (-(2 ** (width - 1)), 2 ** (width - 1) - 1) if signed else (0, 2 ** width - 1)
+    if constant >= high:
+        return "1'b0"
+    if constant < low:
+        return "1'b1"
+    if not signed:
+        return f"{word} > {width}'d{constant}"
+    literal = f"-{width}'sd{-constant}" if constant < 0 else f"{width}'sd{constant}"
+    return f"$signed({word}) > {literal}"
+
+
+def unique_comparators(gates: dict) -> int:
+    """Comparators that are not constants and not repeats of another (synthesis merges those)."""
+    word = gates["input_word"]
+    width, signed = word["bits"], word["signed"]
+    kept = {(f, c) for f, _, c in gates["inputs"] if not comparator("w", c, width, signed).startswith("1'b")}
+    return len(kept)
+
+
 def verilog(gates: dict) -> str:
     """The Verilog text of a gate list (see ``LGNStudent.gate_list``)."""
     layers = gates["layers"]
     n_in = len(gates["inputs"])
     n_out = len(layers[-1])
     width = count_width(n_out)
+    word = gates["input_word"]
+    w, n_feat = word["bits"], n_features(gates)
     lines = [
-        f"// flowad logic-gate student: {n_in} input bits, layers {[len(l) for l in layers]}, popcount of {n_out}",
-        f"// latency {len(layers) + 1} cycles, II 1",
+        f"// flowad logic-gate student: {n_feat} input words of {w} bits ({'signed' if word['signed'] else 'unsigned'}, "
+        f"{word['fraction_bits']} fractional), {n_in} comparators, layers {[len(l) for l in layers]}, popcount of {n_out}",
+        f"// latency {latency_cycles(gates)} cycles, II 1",
         f"module {MODULE} (",
         "  input  wire clk,",
-        f"  input  wire [{n_in - 1}:0] in_bits,",
+        f"  input  wire [{n_feat * w - 1}:0] features,",
         f"  output reg  [{width - 1}:0] count",
         ");",
+        f"  reg [{n_in - 1}:0] in_bits;",
+        "  always @(posedge clk) begin",
     ]
+    for j, (f, _, constant) in enumerate(gates["inputs"]):
+        lines.append(f"    in_bits[{j}] <= {comparator(f'features[{f * w} +: {w}]', constant, w, word['signed'])};")
+    lines.append("  end")
     previous = "in_bits"
     for depth, layer in enumerate(layers):
         name = f"layer{depth}"
@@ -77,29 +116,38 @@ def write_verilog(gates: dict, path: str | Path) -> Path:
     return Path(path)
 
 
-def simulate(gates: dict, in_bits: np.ndarray) -> np.ndarray:
-    """Popcounts from simulating the Verilog with Icarus Verilog (``iverilog``/``vvp`` on PATH)."""
+def word_lines(words: np.ndarray, width: int) -> str:
+    """``$readmemb`` lines: per event the feature words, feature 0 in the lowest bits (two's complement)."""
+    mask = (1 << width) - 1
+    return "\n".join("".join(format(int(v) & mask, f"0{width}b") for v in row[::-1]) for row in words) + "\n"
+
+
+def simulate(gates: dict, words: np.ndarray, verilog_path: str | Path | None = None) -> np.ndarray:
+    """Popcounts from simulating the Verilog (``verilog_path``, default: written from ``gates``) with Icarus
+    Verilog (``iverilog``/``vvp`` on PATH) on integer input ``words`` (events × features)."""
     if not (shutil.which("iverilog") and shutil.which("vvp")):
         raise FlowadInputError("iverilog/vvp not on PATH: install Icarus Verilog (Debian: apt-get install iverilog)")
-    n_events, n_in = in_bits.shape
-    latency = len(gates["layers"]) + 1
+    w = gates["input_word"]["bits"]
+    n_events, n_feat = words.shape
+    n_in = n_feat * w
+    latency = latency_cycles(gates)
     with tempfile.TemporaryDirectory(prefix="flowad-lgn-") as tmp:
         tmp = Path(tmp)
-        write_verilog(gates, tmp / "student.v")
-        (tmp / "inputs.mem").write_text("\n".join("".join("1" if b else "0" for b in row[::-1]) for row in in_bits) + "\n")
+        source = Path(verilog_path) if verilog_path is not None else write_verilog(gates, tmp / "student.v")
+        (tmp / "inputs.mem").write_text(word_lines(words, w))
         width = count_width(len(gates["layers"][-1]))
         (tmp / "tb.v").write_text(f"""
 module tb;
   reg clk = 0;
   reg [{n_in - 1}:0] vectors [0:{n_events - 1}];
-  reg [{n_in - 1}:0] in_bits;
+  reg [{n_in - 1}:0] features;
   wire [{width - 1}:0] count;
   integer t;
-  {MODULE} dut(.clk(clk), .in_bits(in_bits), .count(count));
+  {MODULE} dut(.clk(clk), .features(features), .count(count));
   initial begin
     $readmemb("{tmp / 'inputs.mem'}", vectors);
     for (t = 0; t < {n_events + latency}; t = t + 1) begin
-      in_bits = vectors[t < {n_events} ? t : 0];
+      features = vectors[t < {n_events} ? t : 0];
       #1 clk = 1; #1 clk = 0;
       if (t >= {latency - 1} && t < {n_events + latency - 1}) $display("%0d", count);
     end
@@ -107,20 +155,28 @@ module tb;
   end
 endmodule
 """)
-        subprocess.run(["iverilog", "-o", str(tmp / "sim"), str(tmp / "tb.v"), str(tmp / "student.v")], check=True,
+        subprocess.run(["iverilog", "-o", str(tmp / "sim"), str(tmp / "tb.v"), str(source)], check=True,
                        capture_output=True, text=True)
         out = subprocess.run(["vvp", "-n", str(tmp / "sim")], check=True, capture_output=True, text=True).stdout
     values = [int(line) for line in out.split() if line.strip().isdigit()]
     return np.asarray(values[:n_events])
 
 
+COMPARATOR_LUTS_PER_BIT = 0.25
+"""LUTs per input-word bit of one constant comparator, fitted to yosys ``synth_xilinx`` (bench/hardware.py)."""
+
+
 def resources(gates: dict) -> dict[str, float]:
-    """Closed-form resources: one LUT per non-trivial two-input gate (no LUT6 packing), a popcount of
-    ``n`` bits as ≈ ``n`` LUTs (compressor tree), one FF per gate output and per count bit.
+    """Closed-form resources: the distinct non-constant comparators at ``COMPARATOR_LUTS_PER_BIT`` LUTs per word
+    bit, one LUT per non-trivial two-input gate (no LUT6 packing), a popcount of ``n`` bits as ≈ ``n`` LUTs
+    (compressor tree); one FF per comparator, per gate output and per count bit.
 
     Not a bound: yosys packs gates into LUT6s but its popcount adders can cost more than ``n`` LUTs."""
     ops = [g[0] for layer in gates["layers"] for g in layer]
     n_out = len(gates["layers"][-1])
     logic = sum(op not in TRIVIAL for op in ops)
-    return {"lut": float(logic + n_out), "ff": float(len(ops) + count_width(n_out)),
-            "latency_cycles": float(len(gates["layers"]) + 1), "logic_gates": float(logic)}
+    comparators = unique_comparators(gates)
+    comparator_luts = comparators * gates["input_word"]["bits"] * COMPARATOR_LUTS_PER_BIT
+    return {"lut": float(logic + n_out + comparator_luts), "ff": float(len(gates["inputs"]) + len(ops) + count_width(n_out)),
+            "latency_cycles": float(latency_cycles(gates)), "logic_gates": float(logic),
+            "comparators": float(comparators), "comparator_luts": float(comparator_luts)}

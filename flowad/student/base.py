@@ -25,6 +25,13 @@ MANIFEST = "student.json"
 
 class Student(ABC):
     family: ClassVar[str]
+    firmware: ClassVar[str]
+    """The firmware route that turns this family into a design (``flowad.hardware.routes.ROUTES``)."""
+
+    @classmethod
+    @abstractmethod
+    def static_cost(cls, config: StudentConfig, n_inputs: int) -> float:
+        """Size of the architecture before training (for pruning): weights × bits, or gates."""
 
     def __init__(self, config: StudentConfig):
         self.config = config

@@ -20,7 +20,8 @@ class StudentConfig:
       thresholds per input feature.
 
     ``widths`` are the hidden layer sizes. Keras students see inputs scaled by a power of two per feature
-    and truncated to a fixed-point grid of ``input_bits`` bits with ``input_integer_bits`` integer bits.
+    and truncated to a fixed-point grid of ``input_bits`` bits with ``input_integer_bits`` integer bits
+    (:mod:`flowad.student.inputs`); logic-gate students compare those same words with their thresholds.
     """
 
     family: str = "hgq"
@@ -29,6 +30,9 @@ class StudentConfig:
     integer_bits: int = 2
     input_bits: int = 16
     input_integer_bits: int = 5
+    input_full_scale: float | None = None
+    """Largest raw input the firmware accepts (calo: ``2**region_bits − 1`` = 1023 counts); inputs saturate there.
+    None: the distillation sets the view's own (none for the object view: 99.9th training percentile rule)."""
     beta: float = 1e-7
     """EBOPs penalty per EBOP; keep β·EBOPs well below the regression loss (~1e-7 for ~1e6 EBOPs)."""
     epochs: int = 40
@@ -51,5 +55,7 @@ class StudentConfig:
         check(2 <= self.input_bits <= MAX_BITS, "input_bits", f"must be in [2, {MAX_BITS}], got {self.input_bits}")
         check(1 <= self.input_integer_bits < self.input_bits, "input_integer_bits",
               f"must be in [1, input_bits), got {self.input_integer_bits}")
+        check(self.input_full_scale is None or self.input_full_scale > 0, "input_full_scale",
+              f"must be > 0, got {self.input_full_scale}")
         check(0 <= self.beta < 1, "beta", f"must be in [0, 1), got {self.beta}")
         check_training(self)

@@ -1,7 +1,10 @@
 """Keras 3 (TensorFlow backend) students: QKeras-style uniform precision and HGQ learned precision.
 
-Both start with an input quantizer so that hls4ml's conversion can be bit-exact, and both read the
-fixed-point inputs of :class:`~flowad.student.inputs.FixedPointInputs`.
+Both start with ``input_word``: a fixed (untrained) WRAP quantizer of exactly the fixed-point word of
+:class:`~flowad.student.inputs.FixedPointInputs`. It is the identity on those inputs (they are already on its
+grid and saturated) and tells hls4ml and da4ml what the firmware's input port is. Every other datalane
+quantizer *saturates*: a value out of range clips to the largest representable one and never wraps, so an event
+hotter than anything in training cannot come out as a small number (see docs/hardware.md, "No wrap-around").
 """
 
 from __future__ import annotations
@@ -38,6 +41,12 @@ def keras_module():
 
 class KerasStudent(Student):
     family: ClassVar[str]
+    firmware = "keras"
+
+    @classmethod
+    def static_cost(cls, config: StudentConfig, n_inputs: int) -> float:
+        sizes = [n_inputs, *config.widths, 1]
+        return float(sum(a * b for a, b in zip(sizes, sizes[1:])) * config.bits)
 
     def __init__(self, config: StudentConfig):
         super().__init__(config)
@@ -49,6 +58,14 @@ class KerasStudent(Student):
     def build(self, n_inputs: int):
         raise NotImplementedError
 
+    def input_word(self, keras_input):
+        """The fixed input-word quantizer applied to ``keras_input`` (see the module docstring)."""
+        from hgq.quantizer import Quantizer
+
+        w = self.inputs
+        return Quantizer(q_type="kif", place="datalane", k0=int(w.signed), i0=w.integer_bits, f0=w.fraction_bits,
+                         overflow_mode="WRAP", round_mode="TRN", trainable=False, name="input_word")(keras_input)
+
     @staticmethod
     def _constructors():
         """The layer constructors this family's models are built and loaded with."""
@@ -57,7 +74,8 @@ class KerasStudent(Student):
     def fit(self, x, target, x_val, target_val, weights=None, loss="mae", on_epoch=None):
         keras = keras_module()
         keras.utils.set_random_seed(self.config.seed)
-        self.inputs = FixedPointInputs.fit(x, self.config.input_bits, self.config.input_integer_bits)
+        self.inputs = FixedPointInputs.fit(x, self.config.input_bits, self.config.input_integer_bits,
+                                           self.config.input_full_scale)
         self.normaliser = TargetNormaliser(np.median(target), np.std(target))
         xi, xv = self.inputs.apply(x), self.inputs.apply(x_val)
         with self._constructors():
@@ -108,7 +126,13 @@ class KerasStudent(Student):
 
 
 class QKerasStudent(KerasStudent):
-    """The field's baseline: the same ``bits`` for every weight, bias and activation of every layer."""
+    """The field's baseline: the same ``bits`` for every weight, bias and activation of every layer.
+
+    Weights and biases are QKeras ``quantized_bits(bits, integer_bits, alpha=1)`` (hgq2's Keras-3 port). Each
+    activation is a ReLU followed by a fixed unsigned ``bits``-bit quantizer with ``integer_bits`` integer bits
+    that truncates and saturates (``ap_ufixed<bits, integer_bits, AP_TRN, AP_SAT>``): QKeras's
+    ``quantized_relu`` rounds half to even instead, which da4ml cannot build and hls4ml's default types do not do.
+    """
 
     family = "qkeras"
 
@@ -118,8 +142,9 @@ class QKerasStudent(KerasStudent):
 
     def build(self, n_inputs: int):
         keras = keras_module()
-        from qkeras.qlayers import QActivation, QDense
-        from qkeras.quantizers import quantized_bits, quantized_relu
+        from hgq.quantizer import Quantizer
+        from qkeras.qlayers import QDense
+        from qkeras.quantizers import quantized_bits
 
         c = self.config
 
@@ -127,10 +152,11 @@ class QKerasStudent(KerasStudent):
             return quantized_bits(c.bits, c.integer_bits, alpha=1)
 
         inp = keras.Input((n_inputs,), name="inputs")
-        x = QActivation(quantized_bits(c.input_bits, c.input_integer_bits, alpha=1), name="input_quantizer")(inp)
+        x = self.input_word(inp)
         for i, width in enumerate(c.widths):
-            x = QDense(width, kernel_quantizer=weights(), bias_quantizer=weights(), name=f"dense_{i}")(x)
-            x = QActivation(quantized_relu(c.bits, c.integer_bits), name=f"relu_{i}")(x)
+            x = QDense(width, kernel_quantizer=weights(), bias_quantizer=weights(), activation="relu", name=f"dense_{i}")(x)
+            x = Quantizer(q_type="kbi", place="datalane", k0=0, b0=c.bits, i0=c.integer_bits, round_mode="TRN",
+                          overflow_mode="SAT", trainable=False, name=f"relu_{i}")(x)
         out = QDense(1, kernel_quantizer=weights(), bias_quantizer=weights(), name="score")(x)
         return keras.Model(inp, out, name="qkeras_student")
 
@@ -153,11 +179,11 @@ class HGQStudent(KerasStudent):
         c = self.config
         with (
             QuantizerConfigScope(place="all", default_q_type="kbi", overflow_mode="SAT_SYM", b0=c.bits),
-            QuantizerConfigScope(place="datalane", default_q_type="kif", overflow_mode="WRAP", f0=c.bits),
+            QuantizerConfigScope(place="datalane", default_q_type="kif", overflow_mode="SAT", f0=c.bits),
             LayerConfigScope(enable_ebops=True, beta0=c.beta),
         ):
             inp = keras.Input((n_inputs,), name="inputs")
-            x = inp
+            x = self.input_word(inp)
             for i, width in enumerate(c.widths):
                 x = QDense(width, activation="relu", name=f"dense_{i}")(x)
             out = QDense(1, name="score")(x)
@@ -166,5 +192,5 @@ class HGQStudent(KerasStudent):
     def _after_fit(self, x_train: np.ndarray) -> None:
         from hgq.utils import trace_minmax
 
-        # Calibrate the WRAP quantizers' integer bits on the training inputs; returns the model's EBOPs.
+        # The datalane saturates (its integer bits are trained, not traced), so this only measures the EBOPs.
         self.ebops = float(trace_minmax(self.model, x_train, batch_size=4096))

@@ -1,5 +1,8 @@
 """Differentiable logic-gate network (difflogic-style), written in torch.
 
+- inputs are the same fixed-point words as the Keras students' (:class:`~flowad.student.inputs.FixedPointInputs`:
+  for the calo view, the 10-bit region ET), and every threshold sits on that grid, so the firmware's
+  comparators ``word > ⌊θ·2^f⌋`` decide exactly as the model does;
 - inputs become bits by thermometer thresholds: feature f gives ``bits`` bits ``x_f > θ_{f,k}``, the
   θ at training quantiles whose tail probability falls geometrically from ½ to 10⁻³ (:func:`thermometer_quantiles`):
   a trigger at kHz rates lives in the tail, which evenly spaced quantiles never reach (3 bits: 25/50/75 %);
@@ -25,7 +28,9 @@ from torch import nn
 
 from flowad.atomic import write_text_atomic
 from flowad.student.base import Student, TargetNormaliser
+from flowad.errors import FlowadInputError
 from flowad.student.config import StudentConfig
+from flowad.student.inputs import FixedPointInputs
 
 GATE_NAMES = ("false", "and", "a_and_not_b", "a", "not_a_and_b", "b", "xor", "or",
               "nor", "xnor", "not_b", "a_or_not_b", "not_a", "not_a_or_b", "nand", "true")
@@ -106,17 +111,27 @@ def thermometer_quantiles(bits: int) -> np.ndarray:
 
 class LGNStudent(Student):
     family = "lgn"
+    firmware = "gates"
+
+    @classmethod
+    def static_cost(cls, config: StudentConfig, n_inputs: int) -> float:
+        return float(sum(config.widths))
 
     def __init__(self, config: StudentConfig):
         super().__init__(config)
         self.network: LogicGateNetwork | None = None
         self.normaliser: TargetNormaliser | None = None
+        self.inputs: FixedPointInputs | None = None
 
     def fit(self, x, target, x_val, target_val, weights=None, loss="mae", on_epoch=None):
         torch.manual_seed(self.config.seed)
         rng = np.random.default_rng(self.config.seed)
-        flat, flat_val = _flat(x), _flat(x_val)
-        thresholds = np.quantile(flat, thermometer_quantiles(self.config.bits), axis=0).T  # (F, bits)
+        c = self.config
+        self.inputs = FixedPointInputs.fit(x, c.input_bits, c.input_integer_bits, c.input_full_scale)
+        flat, flat_val = self.inputs.apply(x), self.inputs.apply(x_val)
+        step = 2.0 ** -self.inputs.fraction_bits
+        quantiles = np.quantile(flat, thermometer_quantiles(self.config.bits), axis=0).T  # (F, bits)
+        thresholds = (np.floor(quantiles / step) * step).astype(np.float32)  # on the grid: same decisions
         lo, hi = np.quantile(target, [0.001, 0.999])
         self.normaliser = TargetNormaliser(lo, hi - lo)
         self.network = LogicGateNetwork(thresholds, self.config.widths, self.config.seed)
@@ -163,18 +178,28 @@ class LGNStudent(Student):
         return h.mean(axis=1).astype(np.float32)
 
     def predict(self, x):
-        return self.normaliser.inverse(self._discrete_fraction(_flat(x)))
+        return self.normaliser.inverse(self._discrete_fraction(self.inputs.apply(x)))
+
+    def output_counts(self, x: np.ndarray) -> np.ndarray:
+        """How many output gates are on, per event: the integer the firmware computes."""
+        return np.rint(self._discrete_fraction(self.inputs.apply(x)).astype(np.float64)
+                       * len(self.network.logits[-1])).astype(np.int64)
 
     def gate_list(self) -> dict[str, Any]:
-        """The discrete network: input comparators, gates per layer ``[op_name, a, b]``, output group sum."""
+        """The discrete network: input comparators ``[feature, θ, ⌊θ·2^f⌋]`` on the input word, gates per layer
+    ``[op_name, a, b]``, output group sum."""
         net = self.network
         thresholds = net.thresholds.numpy()
         layers = []
         for a, b, logits in zip(net.wires_a, net.wires_b, net.logits):
             ops = logits.detach().argmax(dim=-1).tolist()
             layers.append([[GATE_NAMES[o], int(i), int(j)] for o, i, j in zip(ops, a.tolist(), b.tolist())])
+        scale = 2.0 ** self.inputs.fraction_bits
         return {
-            "inputs": [[f, float(thresholds[f, k])] for f in range(thresholds.shape[0]) for k in range(thresholds.shape[1])],
+            "inputs": [[f, float(thresholds[f, k]), int(round(float(thresholds[f, k]) * scale))]
+                       for f in range(thresholds.shape[0]) for k in range(thresholds.shape[1])],
+            "input_word": {"bits": self.inputs.total_bits, "fraction_bits": self.inputs.fraction_bits,
+                           "signed": self.inputs.signed, "shifts": self.inputs.shifts.tolist()},
             "layers": layers,
             "output": {"group_sum_of": len(layers[-1]), "target_offset": self.normaliser.offset,
                        "target_scale_per_fraction": self.normaliser.scale},
@@ -187,7 +212,8 @@ class LGNStudent(Student):
         return {"gates": int(sum(gates)), "logic_gates": int(sum(gates) - trivial), "input_bits": int(self.network.thresholds.numel()) if self.network is not None else 0}
 
     def _state(self):
-        return {"target": self.normaliser.state(), "n_features": int(self.network.thresholds.shape[0])}
+        return {"target": self.normaliser.state(), "n_features": int(self.network.thresholds.shape[0]),
+                "inputs": self.inputs.state()}
 
     def _save_model(self, directory: Path) -> None:
         torch.save({k: v.detach().cpu() for k, v in self.network.state_dict().items()}, directory / MODEL_FILE)
@@ -195,13 +221,13 @@ class LGNStudent(Student):
 
     @classmethod
     def _load(cls, config, state, directory):
+        if "inputs" not in state:
+            raise FlowadInputError(f"{directory}: logic-gate student saved before its fixed-point input stage "
+                                   "(flowad < 0.4): its comparators cannot be built; train it again")
         student = cls(config)
+        student.inputs = FixedPointInputs.from_state(state["inputs"])
         weights = torch.load(directory / MODEL_FILE, map_location="cpu", weights_only=True)
         student.network = LogicGateNetwork(weights["thresholds"].numpy(), config.widths, config.seed)
         student.network.load_state_dict(weights)
         student.normaliser = TargetNormaliser(state["target"]["offset"], state["target"]["scale"])
         return student
-
-
-def _flat(x: np.ndarray) -> np.ndarray:
-    return x.reshape(len(x), -1).astype(np.float32)

@@ -1,32 +1,26 @@
-"""Closed-form proxies that need no tool: HGQ's EBOPs and a logic-gate student's gate count."""
+"""Closed-form estimates that need no tool: HGQ's EBOPs (a proxy of the student) and a logic-gate design's counts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flowad.hardware.config import HardwareConfig
 from flowad.hardware.estimators.registry import HardwareReport, register, unavailable
-from flowad.student.base import Student
 
 
-@register("ebops")
-def ebops_estimate(student: Student, config: HardwareConfig, workdir: Path) -> HardwareReport:
+@register("ebops", designs=(), summary="HGQ's effective bit operations of the student (a proxy, no design)")
+def ebops_estimate(design, student, workdir: Path) -> HardwareReport:
     ebops = getattr(student, "ebops", None)
-    if student.family != "hgq" or not ebops:
+    if not ebops:
         return unavailable("ebops", f"EBOPs exist only for HGQ students (this is {student.family})")
     return HardwareReport("ebops", True, lut=float(ebops), dsp=0.0,
-                          notes="EBOPs as LUT-equivalents (≈ LUT + 55·DSP); overstates LUTs when β is small")
+                          notes="EBOPs as LUT-equivalents (≈ LUT + 55·DSP) of the student, not of a design")
 
 
-@register("lgn")
-def lgn_estimate(student: Student, config: HardwareConfig, workdir: Path) -> HardwareReport:
-    if student.family != "lgn":
-        return unavailable("lgn", f"the lgn estimator counts logic gates; {student.family} students have none")
-    from flowad.hardware.lgn_verilog import resources, write_verilog
-
-    gates = student.gate_list()
-    path = write_verilog(gates, workdir / "lgn" / "lgn_student.v")
-    r = resources(gates)
-    return HardwareReport("lgn", True, lut=r["lut"], ff=r["ff"], dsp=0.0, bram=0.0, latency_cycles=r["latency_cycles"],
-                          latency_ns=r["latency_cycles"] * config.clock_period_ns, ii=1.0,
-                          notes=f"closed form: 1 LUT per non-trivial gate + n LUTs of popcount, comparators excluded; Verilog {path}")
+@register("lgn", designs=("lgn_verilog",), summary="closed-form count of the logic-gate Verilog")
+def lgn_estimate(design, student, workdir: Path) -> HardwareReport:
+    f = design.facts
+    cycles = design.latency_cycles
+    return HardwareReport("lgn", True, lut=f["lut"], ff=f["ff"], dsp=0.0, bram=0.0, latency_cycles=cycles,
+                          latency_ns=cycles * design.spec.clock_period_ns, ii=1.0,
+                          notes=f"closed form of {design.root / 'lgn_student.v'}: {f['comparators']:.0f} comparators "
+                                f"({f['comparator_luts']:.0f} LUTs) + 1 LUT per non-trivial gate + popcount; no DSPs by construction")

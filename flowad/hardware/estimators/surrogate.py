@@ -16,7 +16,6 @@ from pathlib import Path
 
 from flowad.hardware.config import HardwareConfig
 from flowad.hardware.estimators.registry import HardwareReport, register, unavailable
-from flowad.student.base import Student
 
 BOARD_PARTS = {"xc7z020": "pynq-z2", "xczu9eg": "zcu102", "xcu200": "alveo-u200", "xcu250": "alveo-u250"}
 FALLBACK_BOARD = "alveo-u200"
@@ -34,14 +33,12 @@ def board_for(part: str) -> tuple[str, str]:
                             f"predicted for {FALLBACK_BOARD}")
 
 
-@register("rule4ml")
-def rule4ml_estimate(student: Student, config: HardwareConfig, workdir: Path) -> HardwareReport:
+@register("rule4ml", designs=("hls4ml",), surrogate=True,
+          summary="rule4ml GNN surrogate of hls4ml + Vivado (a learned prediction, labelled surrogate)")
+def rule4ml_estimate(design, student, workdir: Path) -> HardwareReport:
     if importlib.util.find_spec("rule4ml") is None or importlib.util.find_spec("torch_geometric") is None:
         return unavailable("rule4ml", "rule4ml is not installed (optional extra: pip install 'flowad[rule4ml]')")
-    if getattr(student, "model", None) is None:
-        return unavailable("rule4ml", f"rule4ml predicts Keras MLPs; {student.family} students are not")
-    if config.strategy not in ("Latency", "Resource"):
-        return unavailable("rule4ml", f"rule4ml knows the Latency and Resource strategies, not {config.strategy}")
+    config = design.spec
     board, board_note = board_for(config.part)
     integer = student.config.integer_bits + 1
     request = {"n_inputs": int(student.model.input_shape[-1]), "widths": list(student.config.widths),

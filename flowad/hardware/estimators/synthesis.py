@@ -1,8 +1,8 @@
-"""Real open-source logic synthesis: yosys ``synth_xilinx`` of generated Verilog, no vendor tools.
+"""Real open-source logic synthesis: yosys ``synth_xilinx`` of a design's Verilog, no vendor tools.
 
-Keras students: da4ml's pipelined Verilog (see :mod:`distributed_arithmetic`). Logic-gate students: their
-own gate-list Verilog (:mod:`flowad.hardware.lgn_verilog`). Counts are yosys cells after technology mapping
-(LUT1–LUT6, FD*, CARRY*, DSP*), before place-and-route; latency comes from the pipeline the Verilog has.
+Keras students: da4ml's pipelined Verilog; logic-gate students: their gate-list Verilog with its comparators
+(:mod:`flowad.hardware.routes`). Counts are yosys cells after technology mapping (LUT1–LUT6, FD*, CARRY*, DSP*),
+before place-and-route; latency comes from the pipeline the Verilog has.
 """
 
 from __future__ import annotations
@@ -13,34 +13,18 @@ import subprocess
 from pathlib import Path
 
 from flowad.hardware.config import HardwareConfig
-from flowad.hardware.estimators.distributed_arithmetic import trace_to_verilog
 from flowad.hardware.estimators.registry import HardwareReport, register, unavailable
-from flowad.student.base import Student
 
 INSTALL_HINT = "yosys not on PATH (Debian/Ubuntu: apt-get install --no-install-recommends yosys)"
 
 
-@register("yosys")
-def yosys_estimate(student: Student, config: HardwareConfig, workdir: Path) -> HardwareReport:
+@register("yosys", designs=("da4ml_verilog", "lgn_verilog"), summary="yosys synth_xilinx of the design's Verilog")
+def yosys_estimate(design, student, workdir: Path) -> HardwareReport:
     if shutil.which("yosys") is None:
         return unavailable("yosys", INSTALL_HINT)
-    if student.family == "lgn":
-        from flowad.hardware.lgn_verilog import MODULE, resources, write_verilog
-
-        gates = student.gate_list()
-        files, top = [write_verilog(gates, workdir / "lgn" / "lgn_student.v")], MODULE
-        cycles, source = float(resources(gates)["latency_cycles"]), "the gate list's Verilog"
-    elif getattr(student, "model", None) is not None:
-        da = trace_to_verilog(student, config, workdir / "da4ml")
-        if not da.available:
-            return unavailable("yosys", f"needs da4ml's Verilog, which failed: {da.notes}")
-        src = workdir / "da4ml" / "src"
-        # lookup_table.v's $readmemh placeholder breaks parsing and is unused by dense networks
-        files = sorted(src.glob("*.v")) + sorted(p for p in (src / "static").glob("*.v") if p.name != "lookup_table.v")
-        top, cycles, source = "student", da.latency_cycles, "da4ml's Verilog"
-    else:
-        return unavailable("yosys", f"no Verilog route for {student.family} students")
-    return synthesize(files, top, config, workdir, cycles, source)
+    workdir.mkdir(parents=True, exist_ok=True)
+    return synthesize(design.files(".v"), design.top, design.spec, workdir, design.latency_cycles,
+                      f"the {design.kind} design")
 
 
 def synthesize(files: list[Path], top: str, config: HardwareConfig, workdir: Path, cycles: float | None,

@@ -11,29 +11,27 @@ from pathlib import Path
 
 from flowad.hardware.config import HardwareConfig
 from flowad.hardware.estimators.registry import HardwareReport, register, unavailable
-from flowad.student.base import Student
 
 VENDOR_HLS = ("vitis_hls", "vivado_hls")
 
 
-@register("vitis")
-def vitis_estimate(student: Student, config: HardwareConfig, workdir: Path) -> HardwareReport:
+@register("vitis", designs=("hls4ml",), summary="vendor C synthesis (vitis_hls/vivado_hls) of the HLS project")
+def vitis_estimate(design, student, workdir: Path) -> HardwareReport:
     tool = next((t for t in VENDOR_HLS if shutil.which(t)), None)
     if tool is None:
         return unavailable("vitis", "no vitis_hls or vivado_hls on PATH: real C synthesis needs AMD's tools "
                                     "(install Vitis HLS, or run on a machine that has it)")
-    if getattr(student, "model", None) is None:
-        return unavailable("vitis", f"{student.family} students are not hls4ml models")
     import hls4ml
 
     from flowad.hardware.convert import convert
 
     backend = "Vitis" if tool == "vitis_hls" else "Vivado"
-    model = convert(student, replace(config, backend=backend), workdir / "hls")
+    # the design's own project, converted again in place (byte-identical sources) to get hls4ml's build handle
+    model = convert(student, replace(design.spec, backend=backend), design.root)
     with contextlib.redirect_stdout(io.StringIO()):
         model.build(csim=False, synth=True, vsynth=False)
-        report = hls4ml.report.parse_vivado_report(str(workdir / "hls"))
-    return report_from_csynth(report, config, tool)
+        report = hls4ml.report.parse_vivado_report(str(design.root))
+    return report_from_csynth(report, design.spec, tool)
 
 
 def report_from_csynth(report: dict, config: HardwareConfig, tool: str) -> HardwareReport:
