@@ -247,6 +247,8 @@ class SearchConfig:
                                                   f"(hardware.strategy {strategy}): name one under estimators.{kind}")
                 problem = pairing_problem(estimator, kind)
                 check(problem is None, key, f"{problem} (student.family {family}, hardware.strategy {strategy})")
+
+    @property
     def directions(self) -> list[str]:
         return [o.mode for o in self.objectives]
 

@@ -20,6 +20,8 @@ from search.config import SearchConfig
 from search.pareto import default_reference, hypervolume, pareto_mask, plot_fronts
 
 PLOT_COSTS = ("lut", "dsp", "latency_ns")
+NO_DSP = {"da4ml_verilog": "distributed arithmetic: no DSPs by construction",
+          "lgn_verilog": "logic gates: no DSPs by construction"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ def trials_table(children) -> pd.DataFrame:
     for run in children:
         row = {"run_id": run.info.run_id, "trial_id": run.data.tags.get(tracking.TRIAL, ""), "status": run.info.status,
                "outcome": run.data.tags.get("flowad.outcome", ""), "error": run.data.tags.get("flowad.error", ""),
-               "estimator": run.data.tags.get("flowad.estimator", "")}
+               "estimator": run.data.tags.get("flowad.estimator", ""), "design": run.data.tags.get(tracking.DESIGN_KIND, ""),
+               "estimator_surrogate": run.data.tags.get("flowad.estimator_surrogate", "")}
         row.update({f"param.{k}": v for k, v in run.data.params.items()})
         row.update(run.data.metrics)
         rows.append(row)
@@ -90,9 +93,24 @@ def write_front(summary: FrontSummary, metrics: list[str], out_dir: str | Path, 
     if metrics[0] in columns:
         teacher = f"teacher_{metrics[0]}"
         ceiling = float(pd.to_numeric(finished[teacher], errors="coerce").max()) if teacher in finished else None
-        paths += plot_fronts(columns, finished["pareto"].to_numpy(bool), metrics[0], [c for c in PLOT_COSTS if c in columns],
+        costs = [c for c in PLOT_COSTS if c in columns and c not in constant_costs(finished)]
+        paths += plot_fronts(columns, finished["pareto"].to_numpy(bool), metrics[0], costs,
                              out_dir, title=title, baselines=baselines or {}, ceiling=ceiling)
     return paths
+
+
+def constant_costs(finished: pd.DataFrame) -> dict[str, str]:
+    """Cost axes on which every finished trial has the same value, with why (no plot is drawn for them)."""
+    out = {}
+    for cost in PLOT_COSTS:
+        values = pd.to_numeric(finished.get(cost), errors="coerce").dropna() if cost in finished else pd.Series(dtype=float)
+        if len(values) and values.nunique() == 1:
+            why = f"every trial has {cost} = {values.iloc[0]:g}"
+            kinds = set(finished.get("design", pd.Series(dtype=str))) - {""}
+            if cost == "dsp" and values.iloc[0] == 0 and kinds and kinds <= set(NO_DSP):
+                why += f" ({'; '.join(NO_DSP[k] for k in sorted(kinds))})"
+            out[cost] = why
+    return out
 
 
 def finish_search(search: SearchConfig, search_run: tracking.SearchRun, results, tune_trials: set[str]) -> FrontSummary:
@@ -124,6 +142,11 @@ def finish_search(search: SearchConfig, search_run: tracking.SearchRun, results,
     with tempfile.TemporaryDirectory(prefix="flowad-front-") as tmp:
         for path in write_front(summary, search.metric_names, tmp, title=search.name, baselines=baselines):
             client.log_artifact(search_run.parent_run_id, str(path), "pareto")
+    skipped = constant_costs(summary.table[summary.table["status"] == "FINISHED"])
+    if skipped:
+        note = "No Pareto plot against " + "; ".join(f"{c}: {why}" for c, why in skipped.items()) + "."
+        client.set_tag(search_run.parent_run_id, "flowad.plots_note", note)
+        client.set_tag(search_run.parent_run_id, "mlflow.note.content", note)
     tracking.log_metrics(search_run.uri, search_run.parent_run_id, {
         "hypervolume": summary.hypervolume, "trials_completed": summary.completed, "trials_failed": summary.failed,
         "trials_pruned": summary.pruned, "front_size": summary.front_size})

@@ -58,12 +58,22 @@ def front_table(front, metrics: list[str]) -> str:
 
     params = [c for c in front.columns if c.startswith("param.")]
     shown = list(dict.fromkeys([*metrics, "lut", "dsp", "latency_ns"]))
-    rows = []
+    from search.front import NO_DSP
+
+    rows, notes = [], {}
     for _, row in front.iterrows():
         cells = [str(row["trial_id"]), describe_params({p.removeprefix("param."): row[p] for p in params if row[p] == row[p]})]
         for m in shown:
             value = row.get(m)
             digits = 3 if m.startswith("auc") or m in ("spearman", "emd") else 1 if m == "latency_ns" else 0
-            cells.append("n/a" if value is None or value != value else f"{value:,.{digits}f}")
+            cell = "n/a" if value is None or value != value else f"{value:,.{digits}f}"
+            if m == "dsp" and value == 0 and row.get("design") in NO_DSP:
+                mark = "*" * (sorted(NO_DSP).index(row["design"]) + 1)
+                notes[mark] = NO_DSP[row["design"]]
+                cell += mark
+            if m == "lut" and str(row.get("estimator_surrogate", "")).lower() == "true":
+                cell += " (surrogate)"
+            cells.append(cell)
         rows.append(cells)
-    return text_table(["trial", "model", *shown], rows, left=2)
+    table = text_table(["trial", "model", *shown], rows, left=2)
+    return table + "".join(f"\n  {mark} {text}" for mark, text in sorted(notes.items()))

@@ -227,7 +227,7 @@ def register(client, name: str, run_id: str, row: pd.Series, summary: dict, meas
         client.create_registered_model(name, description="flowad anomaly-trigger students selected under FPGA budgets")
     source = f"{client.get_run(run_id).info.artifact_uri}/student"
     version_tags = {
-        "flowad.trial_id": str(row["trial_id"]), "design_hash": design.digest, "design_kind": design.kind,
+        "flowad.trial_id": str(row["trial_id"]), "design_hash": summary["design_hash"], "design_kind": summary["kind"],
         "estimator": tags.get("flowad.estimator", ""), "estimator_surrogate": tags.get("flowad.estimator_surrogate", "false"),
         "verified": str(verification.verified).lower(), "verification": verification.describe()[:5000],
         "bit_exact_fraction": str(summary.get("bit_exact_fraction", "n/a")),

@@ -71,7 +71,7 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
     """Run one trial in ``workdir``; returns every metric (objectives, the rest, and ``time_*`` seconds)."""
     workdir = Path(workdir)
     config = from_mapping(DistillConfig, {**trial_mapping(search, params), "out": str(workdir / "distill")})
-    cost = static_cost(config.student, math.prod(VIEW_SHAPES[config.teacher.view]))
+    size = static_cost(config.student, math.prod(VIEW_SHAPES[config.teacher.view]))
     seconds: dict[str, float] = {}
 
     prepared = prepare(config.data, config.teacher)
@@ -80,13 +80,13 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
     def epoch_hook(record: dict) -> None:
         if on_epoch is not None:
             on_epoch({"epoch": record["epoch"] + 1, "val_loss": record["val_loss"], "train_loss": record["train_loss"],
-                      "static_cost": cost, "family": config.student.family})
+                      "static_cost": size, "family": config.student.family})
 
     start = time.perf_counter()
     report = run_distillation(config, prepared, on_epoch=epoch_hook)
     seconds["distill"] = time.perf_counter() - start
     student = report.student
-    metrics: dict[str, Any] = {"teacher_trained_now": float(prepared.teacher_trained_now), "static_cost": cost,
+    metrics: dict[str, Any] = {"teacher_trained_now": float(prepared.teacher_trained_now), "static_cost": size,
                                "epochs_trained": float(len(report.history))}
     metrics.update(physics_metrics(report.student_performance, report.teacher_performance, search.signals))
     signals = list(search.signals) or list(report.metrics)

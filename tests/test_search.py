@@ -108,7 +108,10 @@ def test_search_logs_front_then_pareto_and_select_work(tmp_path, micro_dataset):
     client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
     logged = {a.path for a in client.list_artifacts(parent.info.run_id, "pareto")}
     assert {"pareto/pareto.csv", "pareto/pareto.parquet", "pareto/pareto_auc_vs_lut.png",
-            "pareto/pareto_auc_vs_dsp.png", "pareto/pareto_auc_vs_latency_ns.png"} <= logged
+            "pareto/pareto_auc_vs_latency_ns.png"} <= logged
+    # every design here is distributed arithmetic or logic gates: a DSP axis would be constant, so it is not drawn
+    assert "pareto/pareto_auc_vs_dsp.png" not in logged
+    assert "no DSPs by construction" in client.get_run(parent.info.run_id).data.tags["flowad.plots_note"]
     parent_metrics = client.get_run(parent.info.run_id).data.metrics
     assert "hypervolume" in parent_metrics
     assert {"baseline/sum_et/auc", "baseline/max_region_et/auc", "baseline/ht/auc"} <= set(parent_metrics)
@@ -121,13 +124,18 @@ def test_search_logs_front_then_pareto_and_select_work(tmp_path, micro_dataset):
     assert "needs >=" in record["menu"]["reason"]  # micro data: too little ZeroBias for the menu's rates, said so
     assert not any(k.startswith("test") for r in runs for k in r.data.metrics)  # trials measure on validation only
     trial_files = {a.path for a in client.list_artifacts(front[0].info.run_id)}
-    assert {"student", "plots", "hls", "metrics.json"} <= trial_files
+    assert {"student", "plots", "firmware.zip", "hardware.json", "metrics.json"} <= trial_files
+    for run in finished:  # the spec is on the run, the design's kind and hash beside its costs
+        assert run.data.params["hw.strategy"] == "distributed_arithmetic" and run.data.params["hw.part"]
+        assert run.data.tags["flowad.design_kind"] in ("da4ml_verilog", "lgn_verilog")
+        assert len(run.data.tags["flowad.design_hash"]) == 64
 
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     shown = run_cli("search", "pareto", "--experiment", "e2e", "--tracking-uri", uri, "--out", str(tmp_path / "p"))
     assert shown.returncode == 0, shown.stderr
     assert (tmp_path / "p" / "pareto.csv").is_file() and (tmp_path / "p" / "pareto_auc_vs_lut.png").is_file()
     assert front[0].data.tags["flowad.trial_id"] in shown.stdout
+    assert "no DSPs by construction" in shown.stdout  # the front table says why every DSP is 0
 
     chosen = run_cli("search", "select", "--experiment", "e2e", "--tracking-uri", uri, "--out", str(tmp_path / "d"),
                      "--events", "50")
@@ -139,7 +147,26 @@ def test_search_logs_front_then_pareto_and_select_work(tmp_path, micro_dataset):
     selected = client.get_run(version.run_id).data.metrics
     assert 0 <= selected["test_auc"] <= 1 and 0 <= selected["test_auc_low/wprime"] <= selected["test_auc/wprime"]
     assert "test_auc" in version.tags and "val_auc" in version.tags
-    assert (tmp_path / "d" / "export.json").is_file()
+    shipped = json.loads((tmp_path / "d" / "export.json").read_text())
+    costed = client.get_run(version.run_id).data.tags["flowad.design_hash"]
+    assert shipped["design_hash"] == version.tags["design_hash"] == costed and version.tags["verified"] == "true"
+
+    # every family ships exactly the design its trial costed, proven in simulation: logic gates and HGQ in Icarus
+    by_family = {}
+    for run in finished:
+        by_family.setdefault(run.data.params["student.family"], run)
+    assert {"lgn", "hgq"} <= set(by_family), sorted(by_family)
+    for family, run in sorted(by_family.items()):
+        out = tmp_path / f"ship-{family}"
+        shipped_run = run_cli("search", "select", "--experiment", "e2e", "--tracking-uri", uri, "--run-id",
+                              run.info.run_id, "--out", str(out), "--events", "40")
+        assert shipped_run.returncode == 0, shipped_run.stderr[-2000:]
+        assert "icarus: 40/40 events bit-exact" in shipped_run.stdout, shipped_run.stdout
+        exported = json.loads((out / "export.json").read_text())
+        assert exported["design_hash"] == run.data.tags["flowad.design_hash"], family
+        from flowad.hardware import read_design
+
+        assert read_design(out / "firmware").digest == exported["design_hash"]
 
     too_small = run_cli("search", "select", "--experiment", "e2e", "--tracking-uri", uri, "--max-lut", "1",
                         "--out", str(tmp_path / "d2"))
