@@ -59,13 +59,15 @@ def test_hw_estimate_and_export(micro_dataset, tmp_path):
     result = run_cli("hw", "estimate", "--model", model, "--estimator", "da4ml")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("da4ml (") and "latency_cycles" in result.stdout
-    vendor = run_cli("hw", "estimate", "--model", model, "--estimator", "vitis")
+    vendor = run_cli("hw", "estimate", "--model", model, "--estimator", "vitis", "--strategy", "Latency")
     assert vendor.returncode == 0 and "unavailable" in vendor.stdout
+    assert_one_line_error(run_cli("hw", "estimate", "--model", model, "--estimator", "vitis"),
+                          "vitis does not model a da4ml distributed-arithmetic Verilog")
     result = run_cli("hw", "export", "--model", model, "--out", str(tmp_path / "fw"), "--events", "50")
     assert result.returncode == 0, result.stderr
-    assert '"bit_exact_fraction": 1.0' in result.stdout
-    assert len((tmp_path / "fw" / "tb_input_features.dat").read_text().splitlines()) == 50
-    assert (tmp_path / "fw" / "hls" / "firmware").is_dir()
+    assert '"bit_exact_fraction": 1.0' in result.stdout and '"verified_by": "icarus"' in result.stdout
+    assert len((tmp_path / "fw" / "test_vectors" / "tb_input_features.dat").read_text().splitlines()) == 50
+    assert (tmp_path / "fw" / "firmware" / "design.json").is_file()
     assert_one_line_error(run_cli("hw", "estimate", "--model", model, "--estimator", "magic"), "unknown estimator 'magic'")
 
 

@@ -24,7 +24,7 @@ def export(student: Student, design: Design, out: str | Path, x: np.ndarray, ver
            verified_by: str) -> dict:
     """Copy ``design`` into ``out/firmware`` and write test vectors for raw view events ``x``; returns the summary."""
     from flowad.configio import to_plain
-    from flowad.hardware.lgn_verilog import word_lines
+    from flowad.hardware.routes import route_of
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -34,22 +34,11 @@ def export(student: Student, design: Design, out: str | Path, x: np.ndarray, ver
         shutil.copytree(design.root, target)
     vectors = out / "test_vectors"
     vectors.mkdir(exist_ok=True)
-    if student.firmware == "gates":
-        words = student.inputs.words(x)
-        write_text_atomic(vectors / "input_words.mem", word_lines(words, student.inputs.total_bits))
-        write_text_atomic(vectors / "output_counts.txt", "\n".join(map(str, student.output_counts(x))) + "\n")
-    else:
-        inputs = student.inputs.apply(x)
-        outputs = np.asarray(student.model.predict(inputs, batch_size=8192, verbose=0)).reshape(len(x), -1)
-        _write_rows(vectors / "tb_input_features.dat", inputs)
-        _write_rows(vectors / "tb_output_predictions.dat", outputs)
+    for name, text in route_of(student).test_vectors(student, x).items():
+        write_text_atomic(vectors / name, text)
     summary = {"family": student.family, "kind": design.kind, "design_hash": design.digest, "firmware": str(target),
                "spec": to_plain(design.spec), "events": len(x), "verified_by": verified_by,
                "bit_exact_fraction": None if verification is None else verification.exact_fraction,
                "max_abs_diff": None if verification is None else verification.max_abs_diff}
     write_text_atomic(out / "export.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return summary
-
-
-def _write_rows(path: Path, rows: np.ndarray) -> None:
-    write_text_atomic(path, "\n".join(" ".join(repr(float(v)) for v in row) for row in np.asarray(rows).reshape(len(rows), -1)) + "\n")

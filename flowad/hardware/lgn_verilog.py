@@ -65,8 +65,9 @@ def unique_comparators(gates: dict) -> int:
     return len(kept)
 
 
-def verilog(gates: dict) -> str:
-    """The Verilog text of a gate list (see ``LGNStudent.gate_list``)."""
+def verilog(gates: dict, comparators: bool = True) -> str:
+    """The Verilog text of a gate list (see ``LGNStudent.gate_list``). ``comparators=False`` leaves them out (the
+    module then reads the thermometer bits ``in_bits`` directly): only to measure what they cost."""
     layers = gates["layers"]
     n_in = len(gates["inputs"])
     n_out = len(layers[-1])
@@ -79,15 +80,15 @@ def verilog(gates: dict) -> str:
         f"// latency {latency_cycles(gates)} cycles, II 1",
         f"module {MODULE} (",
         "  input  wire clk,",
-        f"  input  wire [{n_feat * w - 1}:0] features,",
+        f"  input  wire [{n_feat * w - 1}:0] features," if comparators else f"  input  wire [{n_in - 1}:0] in_bits,",
         f"  output reg  [{width - 1}:0] count",
         ");",
-        f"  reg [{n_in - 1}:0] in_bits;",
-        "  always @(posedge clk) begin",
     ]
-    for j, (f, _, constant) in enumerate(gates["inputs"]):
-        lines.append(f"    in_bits[{j}] <= {comparator(f'features[{f * w} +: {w}]', constant, w, word['signed'])};")
-    lines.append("  end")
+    if comparators:
+        lines += [f"  reg [{n_in - 1}:0] in_bits;", "  always @(posedge clk) begin"]
+        for j, (f, _, constant) in enumerate(gates["inputs"]):
+            lines.append(f"    in_bits[{j}] <= {comparator(f'features[{f * w} +: {w}]', constant, w, word['signed'])};")
+        lines.append("  end")
     previous = "in_bits"
     for depth, layer in enumerate(layers):
         name = f"layer{depth}"
@@ -111,8 +112,8 @@ def verilog(gates: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_verilog(gates: dict, path: str | Path) -> Path:
-    write_text_atomic(path, verilog(gates))
+def write_verilog(gates: dict, path: str | Path, comparators: bool = True) -> Path:
+    write_text_atomic(path, verilog(gates, comparators))
     return Path(path)
 
 

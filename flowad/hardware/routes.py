@@ -47,6 +47,9 @@ class FirmwareRoute(Protocol):
     def verify(self, student: Student, design: Design, x: np.ndarray) -> BitExactReport:
         """Firmware outputs against the model's on raw view events ``x``."""
 
+    def test_vectors(self, student: Student, x: np.ndarray) -> dict[str, str]:
+        """File name → text of the inputs the firmware reads and the outputs it must give, for events ``x``."""
+
 
 def route_of(student_or_class) -> FirmwareRoute:
     return ROUTES[student_or_class.firmware]
@@ -132,6 +135,11 @@ class KerasRoute:
             return _report(firmware, model_out, time.perf_counter() - start)
         return self._csim(student, design, x)
 
+    def test_vectors(self, student, x):
+        inputs = student.inputs.apply(x)
+        outputs = np.asarray(student.model.predict(inputs, batch_size=8192, verbose=0)).reshape(len(x), -1)
+        return {"tb_input_features.dat": _rows(inputs), "tb_output_predictions.dat": _rows(outputs)}
+
     def _csim(self, student, design, x) -> BitExactReport:
         """hls4ml's C simulation of the same project: rebuilt from the student and spec into a scratch
         directory, checked to be byte-identical to ``design``, compiled with g++."""
@@ -205,6 +213,11 @@ endmodule
     return values.astype(np.float64) * 2.0 ** -f["out_frac"]
 
 
+def _rows(rows: np.ndarray) -> str:
+    """hls4ml's test-bench format: one event per line, values separated by spaces."""
+    return "\n".join(" ".join(repr(float(v)) for v in row) for row in np.asarray(rows).reshape(len(rows), -1)) + "\n"
+
+
 class GateListRoute:
     def kind(self, spec: HardwareConfig) -> str:
         return "lgn_verilog"
@@ -224,6 +237,12 @@ class GateListRoute:
         start = time.perf_counter()
         firmware = simulate(student.gate_list(), student.inputs.words(x), design.root / "lgn_student.v")
         return _report(firmware, student.output_counts(x), time.perf_counter() - start)
+
+    def test_vectors(self, student, x):
+        from flowad.hardware.lgn_verilog import word_lines
+
+        return {"input_words.mem": word_lines(student.inputs.words(x), student.inputs.total_bits),
+                "output_counts.txt": "\n".join(map(str, student.output_counts(x))) + "\n"}
 
 
 ROUTES: dict[str, FirmwareRoute] = {"keras": KerasRoute(), "gates": GateListRoute()}

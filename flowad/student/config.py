@@ -33,6 +33,9 @@ class StudentConfig:
     input_full_scale: float | None = None
     """Largest raw input the firmware accepts (calo: ``2**region_bits − 1`` = 1023 counts); inputs saturate there.
     None: the distillation sets the view's own (none for the object view: 99.9th training percentile rule)."""
+    input_range: str = "full_scale"
+    """``full_scale``: inputs saturate at ``input_full_scale`` when there is one; ``p999``: at twice each
+    feature's 99.9th training percentile (what flowad did before; kept to measure the difference)."""
     beta: float = 1e-7
     """EBOPs penalty per EBOP; keep β·EBOPs well below the regression loss (~1e-7 for ~1e6 EBOPs)."""
     epochs: int = 40
@@ -57,5 +60,6 @@ class StudentConfig:
               f"must be in [1, input_bits), got {self.input_integer_bits}")
         check(self.input_full_scale is None or self.input_full_scale > 0, "input_full_scale",
               f"must be > 0, got {self.input_full_scale}")
+        check(self.input_range in ("full_scale", "p999"), "input_range", f"must be full_scale or p999, got {self.input_range!r}")
         check(0 <= self.beta < 1, "beta", f"must be in [0, 1), got {self.beta}")
         check_training(self)

@@ -1,4 +1,7 @@
-"""The student registry: adding a family is one module and one line here."""
+"""The student registry: adding a family is one module and one line here.
+
+What a family can do lives on its class: ``firmware`` names its route to a design (flowad.hardware.routes),
+``static_cost`` its size before training."""
 
 from __future__ import annotations
 

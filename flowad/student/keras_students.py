@@ -75,7 +75,7 @@ class KerasStudent(Student):
         keras = keras_module()
         keras.utils.set_random_seed(self.config.seed)
         self.inputs = FixedPointInputs.fit(x, self.config.input_bits, self.config.input_integer_bits,
-                                           self.config.input_full_scale)
+                                           self.config.input_full_scale if self.config.input_range == "full_scale" else None)
         self.normaliser = TargetNormaliser(np.median(target), np.std(target))
         xi, xv = self.inputs.apply(x), self.inputs.apply(x_val)
         with self._constructors():
@@ -165,6 +165,8 @@ class HGQStudent(KerasStudent):
     """Learned per-weight bit widths (hgq2), starting from ``bits``; EBOPs regularised with strength ``beta``."""
 
     family = "hgq"
+    datalane_overflow: ClassVar[str] = "SAT"
+    """Overflow of every activation quantizer. Only ``bench/hardware.py`` overrides it (WRAP), to price saturation."""
 
     @staticmethod
     def _constructors():
@@ -179,7 +181,7 @@ class HGQStudent(KerasStudent):
         c = self.config
         with (
             QuantizerConfigScope(place="all", default_q_type="kbi", overflow_mode="SAT_SYM", b0=c.bits),
-            QuantizerConfigScope(place="datalane", default_q_type="kif", overflow_mode="SAT", f0=c.bits),
+            QuantizerConfigScope(place="datalane", default_q_type="kif", overflow_mode=self.datalane_overflow, f0=c.bits),
             LayerConfigScope(enable_ebops=True, beta0=c.beta),
         ):
             inp = keras.Input((n_inputs,), name="inputs")
@@ -192,5 +194,5 @@ class HGQStudent(KerasStudent):
     def _after_fit(self, x_train: np.ndarray) -> None:
         from hgq.utils import trace_minmax
 
-        # The datalane saturates (its integer bits are trained, not traced), so this only measures the EBOPs.
+        # A saturating datalane's integer bits are trained, not traced: this then only measures the EBOPs.
         self.ebops = float(trace_minmax(self.model, x_train, batch_size=4096))

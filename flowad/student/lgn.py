@@ -126,8 +126,8 @@ class LGNStudent(Student):
     def fit(self, x, target, x_val, target_val, weights=None, loss="mae", on_epoch=None):
         torch.manual_seed(self.config.seed)
         rng = np.random.default_rng(self.config.seed)
-        c = self.config
-        self.inputs = FixedPointInputs.fit(x, c.input_bits, c.input_integer_bits, c.input_full_scale)
+        self.inputs = FixedPointInputs.fit(x, self.config.input_bits, self.config.input_integer_bits,
+                                           self.config.input_full_scale if self.config.input_range == "full_scale" else None)
         flat, flat_val = self.inputs.apply(x), self.inputs.apply(x_val)
         step = 2.0 ** -self.inputs.fraction_bits
         quantiles = np.quantile(flat, thermometer_quantiles(self.config.bits), axis=0).T  # (F, bits)
@@ -138,7 +138,7 @@ class LGNStudent(Student):
         y = torch.from_numpy(np.clip(self.normaliser.forward(target), 0, 1))
         y_val = torch.from_numpy(np.clip(self.normaliser.forward(target_val), 0, 1))
         w = torch.from_numpy(np.ones(len(y), np.float32) if weights is None else weights.astype(np.float32))
-        xt, xv = torch.from_numpy(flat), torch.from_numpy(flat_val)
+        xt = torch.from_numpy(flat)
         per_event = {"mae": lambda p, t: (p - t).abs(), "mse": lambda p, t: (p - t) ** 2,
                      "huber": lambda p, t: nn.functional.huber_loss(p, t, reduction="none", delta=0.1)}[loss]
         optimiser = torch.optim.Adam(self.network.parameters(), lr=self.config.learning_rate)

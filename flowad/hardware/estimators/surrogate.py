@@ -14,7 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from flowad.hardware.config import HardwareConfig
 from flowad.hardware.estimators.registry import HardwareReport, register, unavailable
 
 BOARD_PARTS = {"xc7z020": "pynq-z2", "xczu9eg": "zcu102", "xcu200": "alveo-u200", "xcu250": "alveo-u250"}

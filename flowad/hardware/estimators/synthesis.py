@@ -63,3 +63,30 @@ def yosys_family(part: str) -> str:
 def yosys_cells(stat_text: str) -> dict[str, int]:
     """Cell counts from yosys ``stat`` output (the top module's table)."""
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+([A-Z][A-Z0-9_]*)\s+(\d+)\s*$", stat_text, re.M)}
+
+
+
+SYNTH_BELOW_LUT = 10_000
+"""``synth`` synthesises designs its model puts below this many LUTs (≤ ~20 s on one core here) and uses the
+calibrated model above, where the model's ratio to yosys is closest to 1 (bench/hardware.py)."""
+MODEL_OF = {"da4ml_verilog": "da4ml", "lgn_verilog": "lgn"}
+
+
+@register("synth", designs=tuple(MODEL_OF),
+          summary="yosys below 10k LUTs, the calibrated model above (the per-trial default)")
+def synth_or_model(design, student, workdir: Path) -> HardwareReport:
+    """The per-trial estimator: exact synthesis where it is quick and where the closed-form models err most (the
+    cheap end of the front), the calibrated model (``da4ml`` or ``lgn``) where synthesis takes minutes."""
+    from flowad.hardware.estimators.registry import ESTIMATORS
+
+    model = ESTIMATORS[MODEL_OF[design.kind]].fn(design, student, workdir)
+    figures = ("lut", "ff", "dsp", "bram", "latency_cycles", "latency_ns", "ii")
+    if model.lut >= SYNTH_BELOW_LUT or shutil.which("yosys") is None:
+        why = f"≥ {SYNTH_BELOW_LUT:,} LUTs" if model.lut >= SYNTH_BELOW_LUT else "yosys not on PATH"
+        return HardwareReport("synth", True, **{k: getattr(model, k) for k in figures},
+                              notes=f"{MODEL_OF[design.kind]} model ({why}): {model.notes}")
+    synth = yosys_estimate(design, student, workdir / "yosys")
+    if not synth.available:
+        return synth
+    return HardwareReport("synth", True, **{k: getattr(synth, k) for k in figures},
+                          notes=f"yosys (model says < {SYNTH_BELOW_LUT:,} LUTs): {synth.notes}")
