@@ -40,7 +40,7 @@ SPACE_KEYS = ("teacher.kind", "teacher.architecture", "teacher.depth", "teacher.
 """``student.lgn_widths`` replaces ``student.widths`` when the family is ``lgn`` (gate layers are ~10–30× wider
 than MLP layers of the same cost), so one space can hold all three families. ``hardware.*`` parameters change the
 trial's firmware design (Keras students; logic-gate students always become their own Verilog)."""
-DEFAULT_ESTIMATORS = {"da4ml_verilog": "da4ml", "lgn_verilog": "lgn", "hls4ml": "rule4ml"}
+DEFAULT_ESTIMATORS = {"da4ml_verilog": "synth", "lgn_verilog": "synth", "hls4ml": "rule4ml"}
 
 
 def known_metric(name: str) -> bool:

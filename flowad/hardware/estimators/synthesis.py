@@ -66,14 +66,14 @@ def yosys_cells(stat_text: str) -> dict[str, int]:
 
 
 
-SYNTH_BELOW_LUT = 10_000
-"""``synth`` synthesises designs its model puts below this many LUTs (≤ ~20 s on one core here) and uses the
+SYNTH_BELOW_LUT = 20_000
+"""``synth`` synthesises designs its model puts below this many LUTs (≤ ~40 s on one core here) and uses the
 calibrated model above, where the model's ratio to yosys is closest to 1 (bench/hardware.py)."""
 MODEL_OF = {"da4ml_verilog": "da4ml", "lgn_verilog": "lgn"}
 
 
 @register("synth", designs=tuple(MODEL_OF),
-          summary="yosys below 10k LUTs, the calibrated model above (the per-trial default)")
+          summary="yosys below 20k LUTs, the calibrated model above (the per-trial default)")
 def synth_or_model(design, student, workdir: Path) -> HardwareReport:
     """The per-trial estimator: exact synthesis where it is quick and where the closed-form models err most (the
     cheap end of the front), the calibrated model (``da4ml`` or ``lgn``) where synthesis takes minutes."""
