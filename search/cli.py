@@ -169,7 +169,7 @@ def _hw_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from flowad.data import load
-    from flowad.hardware import HardwareConfig, VerificationUnavailable, build_design, verify_design
+    from flowad.hardware import HardwareConfig, build_design, verification
     from flowad.hardware.export import export
     from flowad.student import load_student
 
@@ -185,11 +185,7 @@ def _hw_export(args: argparse.Namespace) -> int:
     background = arrays[record.get("background", "zerobias")]
     x = background.get("test", next(iter(background.values())))[: args.events]
     design = build_design(student, HardwareConfig(strategy=args.strategy), Path(args.out) / "firmware")
-    try:
-        report, by = verify_design(student, design, x), "icarus" if design.kind.endswith("verilog") else "csim"
-    except VerificationUnavailable as exc:
-        report, by = None, f"not verified: {exc}"
-    summary = export(student, design, args.out, x, report, by)
+    summary = export(student, design, args.out, x, verification(student, design, x))
     print(json.dumps(summary, indent=2, sort_keys=True))
     return 0
 

@@ -14,14 +14,13 @@ import numpy as np
 import pandas as pd
 
 from flowad.atomic import atomic_path
+from flowad.hardware.design import NO_DSP
 from search import tracking
 from search.baselines import baselines_from_metrics
 from search.config import SearchConfig
 from search.pareto import default_reference, hypervolume, pareto_mask, plot_fronts
 
 PLOT_COSTS = ("lut", "dsp", "latency_ns")
-NO_DSP = {"da4ml_verilog": "distributed arithmetic: no DSPs by construction",
-          "lgn_verilog": "logic gates: no DSPs by construction"}
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def front_table(front, metrics: list[str]) -> str:
 
     params = [c for c in front.columns if c.startswith("param.")]
     shown = list(dict.fromkeys([*metrics, "lut", "dsp", "latency_ns"]))
-    from search.front import NO_DSP
+    from flowad.hardware.design import NO_DSP
 
     rows, notes = [], {}
     for _, row in front.iterrows():

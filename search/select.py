@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from flowad.errors import FlowadInputError
-from flowad.hardware.emulate import BitExactReport
+from flowad.hardware.routes import Verification
 from flowad.metrics.menu import CalibratedMenu
 from flowad.metrics.trigger import SIGNAL_METRICS, ScorePerformance
 from search import tracking
@@ -46,7 +46,7 @@ class Selection:
     test_baselines: dict[str, ScorePerformance]
     menu: CalibratedMenu
     signals: list[str]
-    verification: "Verification"
+    verification: Verification
 
 
 def test_metrics(performance: ScorePerformance, signals: list[str]) -> dict[str, float]:
@@ -106,23 +106,6 @@ def describe_budgets(budgets: dict[str, float | None]) -> str:
     return ", ".join(f"{BUDGET_METRICS[k]} ≤ {v:g}" for k, v in budgets.items() if v is not None) or "none"
 
 
-@dataclass(frozen=True)
-class Verification:
-    by: str
-    """``icarus`` or ``csim`` (hls4ml C simulation), or why none could run."""
-    report: BitExactReport | None
-
-    @property
-    def verified(self) -> bool:
-        return self.report is not None and self.report.bit_exact
-
-    def describe(self) -> str:
-        if self.report is None:
-            return f"not verified: {self.by}"
-        exact = round(self.report.exact_fraction * self.report.n_events)
-        return f"{self.by}: {exact}/{self.report.n_events} events bit-exact (max |diff| {self.report.max_abs_diff:g})"
-
-
 def shipped_design(client, run_id: str, tags: dict[str, str], into: Path):
     """The run's logged firmware, unpacked into ``into``, its sources' hash checked against the costed one."""
     import zipfile
@@ -148,20 +131,11 @@ def shipped_design(client, run_id: str, tags: dict[str, str], into: Path):
     return design
 
 
-def verify(student, design, x) -> Verification:
-    from flowad.hardware import VerificationUnavailable, verify_design
-
-    by = "icarus" if design.kind.endswith("verilog") else "csim"
-    try:
-        return Verification(by, verify_design(student, design, x))
-    except VerificationUnavailable as exc:
-        return Verification(str(exc), None)
-
-
 def select(uri: str, experiment: str, budgets: dict[str, float | None], out: str | Path, objective: str = "auc",
            search: str | None = None, model_name: str | None = None, events: int = 500, run_id: str | None = None,
            allow_unverified: bool = False) -> Selection:
     from flowad.data import load
+    from flowad.hardware import verification as check
     from flowad.hardware.export import export
     from flowad.student import load_student
 
@@ -181,9 +155,9 @@ def select(uri: str, experiment: str, budgets: dict[str, float | None], out: str
         background = record.get("background", "zerobias")
         arrays = load(record["data"], record.get("view", "calo"), processes=[background], splits=("test",))
         x = arrays[background]["test"][:events]
-        verification = verify(student, design, x)
+        verification = check(student, design, x)
         if verification.report is not None and not verification.verified:
-            export(student, design, out, x, verification.report, verification.by)
+            export(student, design, out, x, verification)
             raise FlowadInputError(f"run {row['run_id']}: firmware matches the model on only "
                                    f"{verification.report.exact_fraction:.1%} of {events} events; not registering it "
                                    f"(export left in {out} for inspection)")
@@ -191,14 +165,14 @@ def select(uri: str, experiment: str, budgets: dict[str, float | None], out: str
             raise FlowadInputError(f"run {row['run_id']}: the {design.kind} design cannot be verified here "
                                    f"({verification.by}); install the tool, or pass --allow-unverified to register it "
                                    "tagged verified=false (no 'deployable' alias)")
-        summary = export(student, design, out, x, verification.report, verification.by)
+        summary = export(student, design, out, x, verification)
         test, baselines, menu = measure_on_test(student, record)
     signals_param = parent.data.params.get("signals", "all")
     signals = list(test.signals) if signals_param == "all" else [s.strip() for s in signals_param.split(",")]
     measured = test_metrics(test, signals)
     tracking.log_metrics(tracking.absolute_uri(uri), row["run_id"], measured)
     name = model_name or f"flowad-{parent.data.tags.get(tracking.SEARCH, 'search')}"
-    version = register(client, name, row["run_id"], row, summary, measured, verification, design, tags)
+    version = register(client, name, row["run_id"], row, summary, measured, verification, tags)
     metrics = {k: float(row[k]) for k in ("auc", "tpr_at_rate", "pure_tpr_at_rate", "lut", "ff", "dsp", "latency_ns",
                                           "latency_cycles") if k in row and pd.notna(row[k])}
     return Selection(row["run_id"], row["trial_id"], metrics, name, version, summary, test, baselines, menu, signals,
@@ -216,7 +190,7 @@ def pick(table: pd.DataFrame, run_id: str) -> pd.Series:
 
 
 def register(client, name: str, run_id: str, row: pd.Series, summary: dict, measured: dict[str, float],
-             verification: Verification, design, tags: dict[str, str]) -> str:
+             verification: Verification, tags: dict[str, str]) -> str:
     """A new version of registered model ``name`` from the run's ``student`` artefacts; aliased ``deployable`` only
     when its firmware was verified bit-exact."""
     from mlflow.exceptions import MlflowException

@@ -126,7 +126,7 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
     metrics["design_hash"] = design.digest
     metrics["estimator_surrogate"] = hardware.surrogate
     record = {"spec": to_plain(spec), "design": design.manifest(), "estimator": estimator,
-              "report": {k: v for k, v in asdict(hardware).items()}}
+              "report": asdict(hardware)}
     write_text_atomic(workdir / HARDWARE_JSON, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return metrics
 

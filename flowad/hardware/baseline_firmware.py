@@ -17,17 +17,15 @@ stages are placed conservatively (two adder levels or one comparator+OR level pe
 from __future__ import annotations
 
 import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from flowad.atomic import write_text_atomic
-from flowad.errors import FlowadInputError
 from flowad.hardware.config import HardwareConfig
 from flowad.hardware.estimators.registry import HardwareReport
+from flowad.hardware.simulation import memb_lines, stream
 
 REGION_BITS = 10
 N_REGIONS = 252
@@ -143,47 +141,14 @@ def _adder_tree(terms: list[str], width: int) -> tuple[list[str], str, int, int]
     return lines, terms[0], width, stages
 
 
-def pack_fields(values: np.ndarray, bits: list[int]) -> list[str]:
-    """Each row of ``values`` (N, fields) as one binary string, field 0 in the least significant bits
-    (two's complement for negative values), for ``$readmemb``."""
-    rows = []
-    for row in np.asarray(values, np.int64):
-        rows.append("".join(format(int(v) & ((1 << b) - 1), f"0{b}b") for v, b in zip(row[::-1], bits[::-1])))
-    return rows
-
-
 def simulate(design: TriggerDesign, fields: np.ndarray, field_bits: list[int], threshold: int) -> np.ndarray:
     """The design's decision (bool per row of ``fields``), simulated by Icarus Verilog (``iverilog``, ``vvp``)."""
-    if not (shutil.which("iverilog") and shutil.which("vvp")):
-        raise FlowadInputError("iverilog/vvp not on PATH: install Icarus Verilog (Debian: apt-get install iverilog)")
-    n = len(fields)
     port = "regions" if design.name in ("max_region_et", "sum_et") else "jets"
-    with tempfile.TemporaryDirectory(prefix="flowad-baseline-") as tmp:
-        tmp = Path(tmp)
-        (tmp / "inputs.mem").write_text("\n".join(pack_fields(fields, field_bits)) + "\n")
-        (tmp / "tb.v").write_text(f"""
-module tb;
-  reg clk = 0;
-  reg [{design.input_bits - 1}:0] vectors [0:{n - 1}];
-  reg [{design.input_bits - 1}:0] x;
-  wire fire;
-  integer t;
-  {design.top} dut(.clk(clk), .{port}(x), .threshold({design.threshold_bits}'d{threshold}), .fire(fire));
-  initial begin
-    $readmemb("{tmp / 'inputs.mem'}", vectors);
-    for (t = 0; t < {n + design.latency_cycles}; t = t + 1) begin
-      x = vectors[t < {n} ? t : 0];
-      #1 clk = 1; #1 clk = 0;
-      if (t >= {design.latency_cycles - 1} && t < {n + design.latency_cycles - 1}) $display("%0d", fire);
-    end
-    $finish;
-  end
-endmodule
-""")
-        subprocess.run(["iverilog", "-o", str(tmp / "sim"), str(tmp / "tb.v"), str(design.path)], check=True,
-                       capture_output=True, text=True)
-        out = subprocess.run(["vvp", "-n", str(tmp / "sim")], check=True, capture_output=True, text=True).stdout
-    return np.asarray([int(v) for v in out.split() if v in ("0", "1")][:n], bool)
+    n = len(fields)
+    lines = stream([design.path], memb_lines(fields, field_bits), n, design.input_bits, 1,
+                   f"{design.top} dut(.clk(clk), .{port}(x), .threshold({design.threshold_bits}'d{threshold}), .fire(y));",
+                   design.latency_cycles)
+    return np.asarray([int(v) for v in lines if v in ("0", "1")][:n], bool)
 
 
 def estimate_baselines(config: HardwareConfig, workdir: str | Path, names: tuple[str, ...] = BASELINE_DESIGNS

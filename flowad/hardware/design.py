@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,11 @@ DESIGN_KINDS = {
     "da4ml_verilog": "da4ml distributed-arithmetic Verilog",
     "lgn_verilog": "logic-gate Verilog with input comparators",
 }
+VERIFIERS = {"hls4ml": "csim", "da4ml_verilog": "icarus", "lgn_verilog": "icarus"}
+"""How each kind is proven equal to its model: hls4ml's C simulation (g++) or Icarus Verilog simulation."""
+NO_DSP = {"da4ml_verilog": "distributed arithmetic: no DSPs by construction",
+          "lgn_verilog": "logic gates: no DSPs by construction"}
+"""Design kinds that use no DSPs whatever the student, and why."""
 MANIFEST = "design.json"
 
 
@@ -49,9 +55,14 @@ class Design:
     facts: dict[str, Any] = field(default_factory=dict)
     """Kind-specific numbers: da4ml's adder cost and I/O widths, the gate list's closed-form counts, ..."""
 
-    @property
+    @cached_property
     def digest(self) -> str:
+        """SHA-256 of the sources, read once per Design (:func:`read_design` makes a new one to re-check files)."""
         return source_digest(self.root, self.sources)
+
+    @property
+    def verifier(self) -> str:
+        return VERIFIERS[self.kind]
 
     def files(self, suffix: str = "") -> list[Path]:
         return [self.root / s for s in self.sources if s.endswith(suffix)]

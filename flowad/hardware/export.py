@@ -16,12 +16,11 @@ import numpy as np
 
 from flowad.atomic import write_text_atomic
 from flowad.hardware.design import Design
-from flowad.hardware.emulate import BitExactReport
+from flowad.hardware.routes import Verification
 from flowad.student.base import Student
 
 
-def export(student: Student, design: Design, out: str | Path, x: np.ndarray, verification: BitExactReport | None,
-           verified_by: str) -> dict:
+def export(student: Student, design: Design, out: str | Path, x: np.ndarray, verification: Verification) -> dict:
     """Copy ``design`` into ``out/firmware`` and write test vectors for raw view events ``x``; returns the summary."""
     from flowad.configio import to_plain
     from flowad.hardware.routes import route_of
@@ -37,8 +36,8 @@ def export(student: Student, design: Design, out: str | Path, x: np.ndarray, ver
     for name, text in route_of(student).test_vectors(student, x).items():
         write_text_atomic(vectors / name, text)
     summary = {"family": student.family, "kind": design.kind, "design_hash": design.digest, "firmware": str(target),
-               "spec": to_plain(design.spec), "events": len(x), "verified_by": verified_by,
-               "bit_exact_fraction": None if verification is None else verification.exact_fraction,
-               "max_abs_diff": None if verification is None else verification.max_abs_diff}
+               "spec": to_plain(design.spec), "events": len(x), "verified_by": verification.by,
+               "bit_exact_fraction": None if verification.report is None else verification.report.exact_fraction,
+               "max_abs_diff": None if verification.report is None else verification.report.max_abs_diff}
     write_text_atomic(out / "export.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return summary

@@ -11,15 +11,13 @@ Latency = 1 (comparators) + gate layers + 1 (popcount) cycles, initiation interv
 from __future__ import annotations
 
 import math
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from flowad.atomic import write_text_atomic
-from flowad.errors import FlowadInputError
+from flowad.hardware.simulation import memb_lines, stream
 
 MODULE = "lgn_student"
 EXPRESSIONS = {
@@ -117,50 +115,16 @@ def write_verilog(gates: dict, path: str | Path, comparators: bool = True) -> Pa
     return Path(path)
 
 
-def word_lines(words: np.ndarray, width: int) -> str:
-    """``$readmemb`` lines: per event the feature words, feature 0 in the lowest bits (two's complement)."""
-    mask = (1 << width) - 1
-    return "\n".join("".join(format(int(v) & mask, f"0{width}b") for v in row[::-1]) for row in words) + "\n"
-
-
 def simulate(gates: dict, words: np.ndarray, verilog_path: str | Path | None = None) -> np.ndarray:
     """Popcounts from simulating the Verilog (``verilog_path``, default: written from ``gates``) with Icarus
     Verilog (``iverilog``/``vvp`` on PATH) on integer input ``words`` (events × features)."""
-    if not (shutil.which("iverilog") and shutil.which("vvp")):
-        raise FlowadInputError("iverilog/vvp not on PATH: install Icarus Verilog (Debian: apt-get install iverilog)")
     w = gates["input_word"]["bits"]
     n_events, n_feat = words.shape
-    n_in = n_feat * w
-    latency = latency_cycles(gates)
     with tempfile.TemporaryDirectory(prefix="flowad-lgn-") as tmp:
-        tmp = Path(tmp)
-        source = Path(verilog_path) if verilog_path is not None else write_verilog(gates, tmp / "student.v")
-        (tmp / "inputs.mem").write_text(word_lines(words, w))
-        width = count_width(len(gates["layers"][-1]))
-        (tmp / "tb.v").write_text(f"""
-module tb;
-  reg clk = 0;
-  reg [{n_in - 1}:0] vectors [0:{n_events - 1}];
-  reg [{n_in - 1}:0] features;
-  wire [{width - 1}:0] count;
-  integer t;
-  {MODULE} dut(.clk(clk), .features(features), .count(count));
-  initial begin
-    $readmemb("{tmp / 'inputs.mem'}", vectors);
-    for (t = 0; t < {n_events + latency}; t = t + 1) begin
-      features = vectors[t < {n_events} ? t : 0];
-      #1 clk = 1; #1 clk = 0;
-      if (t >= {latency - 1} && t < {n_events + latency - 1}) $display("%0d", count);
-    end
-    $finish;
-  end
-endmodule
-""")
-        subprocess.run(["iverilog", "-o", str(tmp / "sim"), str(tmp / "tb.v"), str(source)], check=True,
-                       capture_output=True, text=True)
-        out = subprocess.run(["vvp", "-n", str(tmp / "sim")], check=True, capture_output=True, text=True).stdout
-    values = [int(line) for line in out.split() if line.strip().isdigit()]
-    return np.asarray(values[:n_events])
+        source = Path(verilog_path) if verilog_path is not None else write_verilog(gates, Path(tmp) / "student.v")
+        lines = stream([source], memb_lines(words, w), n_events, n_feat * w, count_width(len(gates["layers"][-1])),
+                       f"{MODULE} dut(.clk(clk), .features(x), .count(y));", latency_cycles(gates))
+    return np.asarray([int(line) for line in lines if line.isdigit()][:n_events])
 
 
 COMPARATOR_LUTS_PER_BIT = 0.15

@@ -15,9 +15,9 @@ import contextlib
 import io
 import json
 import shutil
-import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -27,14 +27,11 @@ from flowad.errors import FlowadInputError
 from flowad.hardware.config import HardwareConfig
 from flowad.hardware.design import Design
 from flowad.hardware.emulate import BitExactReport
+from flowad.hardware.simulation import VerificationUnavailable, memb_lines, stream
 from flowad.student.base import Student
 
 DA_SOLVER = {"hard_dc": 2}
 VERILOG_TOP = "student"
-
-
-class VerificationUnavailable(FlowadInputError):
-    """The tool a verification needs is not on this machine (the design is unverified, not wrong)."""
 
 
 class FirmwareRoute(Protocol):
@@ -66,7 +63,33 @@ def build_design(student: Student, spec: HardwareConfig, root: str | Path) -> De
 
 
 def verify_design(student: Student, design: Design, x: np.ndarray) -> BitExactReport:
+    """Firmware against model on raw view events ``x``; raises VerificationUnavailable without the tool."""
     return route_of(student).verify(student, design, x)
+
+
+@dataclass(frozen=True)
+class Verification:
+    by: str
+    """The design's verifier (``icarus``, ``csim``), or ``not verified: <why>`` when it could not run here."""
+    report: BitExactReport | None
+
+    @property
+    def verified(self) -> bool:
+        return self.report is not None and self.report.bit_exact
+
+    def describe(self) -> str:
+        if self.report is None:
+            return self.by
+        exact = round(self.report.exact_fraction * self.report.n_events)
+        return f"{self.by}: {exact}/{self.report.n_events} events bit-exact (max |diff| {self.report.max_abs_diff:g})"
+
+
+def verification(student: Student, design: Design, x: np.ndarray) -> Verification:
+    """:func:`verify_design`, with a missing tool recorded as "not verified" instead of raised."""
+    try:
+        return Verification(design.verifier, verify_design(student, design, x))
+    except VerificationUnavailable as exc:
+        return Verification(f"not verified: {exc}", None)
 
 
 def _report(firmware: np.ndarray, model: np.ndarray, seconds: float) -> BitExactReport:
@@ -74,12 +97,6 @@ def _report(firmware: np.ndarray, model: np.ndarray, seconds: float) -> BitExact
     model = np.asarray(model, np.float64).reshape(len(model), -1)
     diff = np.abs(firmware - model)
     return BitExactReport(len(model), float(np.mean(np.all(diff == 0, axis=1))), float(diff.max(initial=0.0)), seconds)
-
-
-def require_icarus() -> None:
-    if not (shutil.which("iverilog") and shutil.which("vvp")):
-        raise VerificationUnavailable("iverilog/vvp not on PATH: Verilog designs are verified with Icarus Verilog "
-                                      "(Debian: apt-get install iverilog)")
 
 
 class KerasRoute:
@@ -165,45 +182,17 @@ def simulate_da4ml(design: Design, inputs: np.ndarray) -> np.ndarray:
     Drives ``<top>_wrapper``'s regular layout (each input ``in_width`` bits, LSB at 2^-in_frac), one event per
     clock, and reads each event's output ``stages + 1`` clocks later (the register in front of every stage,
     then the output register)."""
-    require_icarus()
     f = design.facts
     n, n_in, n_out = len(inputs), f["n_in"], f["n_out"]
-    latency = int(design.latency_cycles)
     words = np.floor(inputs.reshape(n, -1).astype(np.float64) * 2.0 ** f["in_frac"]).astype(np.int64)
-    with tempfile.TemporaryDirectory(prefix="flowad-da4ml-") as tmp:
-        tmp = Path(tmp)
-        from flowad.hardware.lgn_verilog import word_lines
-
-        (tmp / "inputs.mem").write_text(word_lines(words, f["in_width"]))
-        width_in, width_out = n_in * f["in_width"], n_out * f["out_width"]
-        (tmp / "tb.v").write_text(f"""
-module tb;
-  reg clk = 0;
-  reg [{width_in - 1}:0] vectors [0:{n - 1}];
-  reg [{width_in - 1}:0] model_inp;
-  wire [{width_out - 1}:0] model_out;
-  integer t;
-  {design.top}_wrapper dut(.clk(clk), .model_inp(model_inp), .model_out(model_out));
-  initial begin
-    $readmemb("{tmp / 'inputs.mem'}", vectors);
-    for (t = 0; t < {n + latency}; t = t + 1) begin
-      model_inp = vectors[t < {n} ? t : 0];
-      #1 clk = 1; #1 clk = 0;
-      if (t >= {latency - 1} && t < {n + latency - 1}) $display("%b", model_out);
-    end
-    $finish;
-  end
-endmodule
-""")
-        files = [str(tmp / "tb.v")] + [str(p) for p in design.files(".v")]
-        wrapper = design.root / "src" / f"{design.top}_wrapper.v"
-        if str(wrapper) not in files:
-            files.append(str(wrapper))
-        run = subprocess.run(["iverilog", "-o", str(tmp / "sim"), *files], capture_output=True, text=True)
-        if run.returncode != 0:
-            raise FlowadInputError(f"iverilog cannot compile the design: {(run.stderr.strip().splitlines() or ['?'])[0][:200]}")
-        out = subprocess.run(["vvp", "-n", str(tmp / "sim")], check=True, capture_output=True, text=True).stdout
-    rows = [line.strip() for line in out.splitlines() if line.strip() and set(line.strip()) <= {"0", "1", "x", "z"}]
+    sources = [*design.files(".v")]
+    wrapper = design.root / "src" / f"{design.top}_wrapper.v"
+    if wrapper not in sources:
+        sources.append(wrapper)
+    lines = stream(sources, memb_lines(words, f["in_width"]), n, n_in * f["in_width"], n_out * f["out_width"],
+                   f"{design.top}_wrapper dut(.clk(clk), .model_inp(x), .model_out(y));", int(design.latency_cycles),
+                   display="%b")
+    rows = [line for line in lines if set(line) <= {"0", "1", "x", "z"}]
     if len(rows) != n or any(set(r) - {"0", "1"} for r in rows):
         raise FlowadInputError(f"the Verilog simulation gave {len(rows)} defined outputs for {n} events")
     w = f["out_width"]
@@ -233,15 +222,12 @@ class GateListRoute:
     def verify(self, student, design, x):
         from flowad.hardware.lgn_verilog import simulate
 
-        require_icarus()
         start = time.perf_counter()
         firmware = simulate(student.gate_list(), student.inputs.words(x), design.root / "lgn_student.v")
         return _report(firmware, student.output_counts(x), time.perf_counter() - start)
 
     def test_vectors(self, student, x):
-        from flowad.hardware.lgn_verilog import word_lines
-
-        return {"input_words.mem": word_lines(student.inputs.words(x), student.inputs.total_bits),
+        return {"input_words.mem": memb_lines(student.inputs.words(x), student.inputs.total_bits),
                 "output_counts.txt": "\n".join(map(str, student.output_counts(x))) + "\n"}
 
 

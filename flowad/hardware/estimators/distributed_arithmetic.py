@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flowad.hardware.design import NO_DSP
 from flowad.hardware.estimators.registry import HardwareReport, register
 
 LUT_PER_ADDER_COST = 0.95
@@ -24,4 +25,4 @@ def da4ml_estimate(design, student, workdir: Path) -> HardwareReport:
     return HardwareReport("da4ml", True, lut=f["adder_cost"] * LUT_PER_ADDER_COST, ff=f["reg_bits"], dsp=0.0, bram=0.0,
                           latency_cycles=cycles, latency_ns=cycles * design.spec.clock_period_ns, ii=1.0,
                           notes=f"da4ml adder cost {f['adder_cost']:.0f} × {LUT_PER_ADDER_COST} LUT, {f['stages']} stages "
-                                f"of ≤ {design.spec.da_levels_per_stage} adder levels; distributed arithmetic: no DSPs by construction")
+                                f"of ≤ {design.spec.da_levels_per_stage} adder levels; {NO_DSP[design.kind]}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flowad.hardware.design import NO_DSP
 from flowad.hardware.estimators.registry import HardwareReport, register, unavailable
 
 
@@ -23,4 +24,4 @@ def lgn_estimate(design, student, workdir: Path) -> HardwareReport:
     return HardwareReport("lgn", True, lut=f["lut"], ff=f["ff"], dsp=0.0, bram=0.0, latency_cycles=cycles,
                           latency_ns=cycles * design.spec.clock_period_ns, ii=1.0,
                           notes=f"closed form of {design.root / 'lgn_student.v'}: {f['comparators']:.0f} comparators "
-                                f"({f['comparator_luts']:.0f} LUTs) + 1 LUT per non-trivial gate + popcount; no DSPs by construction")
+                                f"({f['comparator_luts']:.0f} LUTs) + 1 LUT per non-trivial gate + popcount; {NO_DSP[design.kind]}")
