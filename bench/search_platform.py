@@ -100,7 +100,7 @@ def run_sampler(name: str, seed: int, n: int, table: dict[tuple, tuple], distinc
     from dataclasses import replace
 
     from search.config import load_search_config
-    from search.driver import optuna_sampler
+    from search.study import sampler as optuna_sampler
 
     base = load_search_config(ROOT / "configs" / "search" / "tiny.yaml")
     sampler = optuna_sampler(replace(base, sampler=name, seed=seed, trials=n))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +23,12 @@ def add_search_commands(commands) -> None:
     run.add_argument("--name", default=None, help="override the config's search name (a new search)")
     run.add_argument("--cpus", type=int, default=None, help="CPUs of the local Ray node (default: all)")
     run.set_defaults(run=_run)
+
+    status = sub.add_parser("status", help="a table of a search's trials from MLflow: state, model, objectives, reason")
+    status.add_argument("--experiment", required=True, help="MLflow experiment name")
+    status.add_argument("--search", default=None, help="search name (default: the newest in the experiment)")
+    status.add_argument("--tracking-uri", default=DEFAULT_URI)
+    status.set_defaults(run=_status)
 
     pareto = sub.add_parser("pareto", help="print a search's Pareto front and write its table and plots")
     pareto.add_argument("--experiment", required=True, help="MLflow experiment name")
@@ -49,7 +56,7 @@ def add_search_commands(commands) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from search.config import load_search_config
-    from search.driver import run_search
+    from search.driver import SearchInterrupted, run_search
     from search.ray_session import stop_ray
 
     config = load_search_config(args.config)
@@ -66,13 +73,31 @@ def _run(args: argparse.Namespace) -> int:
     try:
         outcome = run_search(config, Path(args.config).read_text(), resume=args.resume, address=args.address,
                              num_cpus=args.cpus, progress=lambda line: print(line, flush=True))
+    except SearchInterrupted as stopped:
+        resume = f"flowad search run {args.config}" + (f" --name {args.name}" if args.name else "") + " --resume"
+        print(f"\nflowad: search {config.name} interrupted with {stopped.ended} of {stopped.total} trials ended; the "
+              f"running trials are KILLED (interrupted) and run again on resume; no front is final.\n"
+              f"finish it with: {resume}", file=sys.stderr, flush=True)
+        return 130
     finally:
         stop_ray()
     run = outcome.search_run
+    if outcome.n_completed == 0:
+        print(f"\nno trial finished ({outcome.n_pruned} stopped early, {outcome.n_failed} failed): no Pareto front; "
+              f"see why with: flowad search status --experiment {config.tracking.experiment} --search {config.name} "
+              f"--tracking-uri {config.tracking.uri}")
+        return 0
     print(f"\n{outcome.n_completed} trials completed, {outcome.n_pruned} stopped early, {outcome.n_failed} failed "
           f"in {outcome.seconds / 60:.1f} min; Pareto front: {outcome.front_size} models, hypervolume {outcome.hypervolume:.6g}")
     print(f"front:   flowad search pareto --experiment {config.tracking.experiment} --search {config.name} --tracking-uri {config.tracking.uri}")
     print(f"browse:  make mlflow-ui, then http://127.0.0.1:5000/#/experiments/{run.experiment_id}/runs/{run.parent_run_id}")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from search.status import status_table
+
+    print(status_table(args.tracking_uri, args.experiment, args.search))
     return 0
 
 
@@ -86,6 +111,9 @@ def _pareto(args: argparse.Namespace) -> int:
     metrics, directions = [m for _, m in objectives], [d for d, _ in objectives]
     table = trials_table(children)
     summary = summarise(table, metrics, directions, [None] * len(metrics))
+    if summary.completed == 0:
+        raise FlowadInputError(f"search {parent.data.tags.get(tracking.SEARCH, '?')} has no finished trial, so no Pareto "
+                               f"front ({summary.failed} failed, {summary.pruned} stopped): see flowad search status")
     tagged = {run.info.run_id for run in children if run.data.tags.get("pareto") == "true"}
     if tagged:  # the front the search computed (with its constraints); recomputed only when untagged
         front = summary.table[summary.table["run_id"].isin(tagged)].sort_values(metrics[0], ascending=directions[0] == "min")

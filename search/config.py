@@ -8,6 +8,7 @@ trial that cannot be built.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -160,6 +161,9 @@ class TrackingConfig:
     experiment: str = "flowad"
     artifacts: str = "mlflow/artifacts"
     """Artifact root for experiments this search creates (local dir or URI)."""
+    study: str | None = None
+    """Database URL of the search's Optuna study (``postgresql://…``); default: ``optuna.db`` beside a SQLite
+    tracking store, else in a local ``ray.storage_path`` (see :mod:`search.study`)."""
 
     def __post_init__(self) -> None:
         check(re.match(r"^(sqlite:///.+|https?://.+|postgresql(\+\w+)?://.+|mysql(\+\w+)?://.+|databricks.*)$", self.uri) is not None,
@@ -257,27 +261,46 @@ class SearchConfig:
         return [o.metric for o in self.objectives]
 
     def _check_space(self) -> None:
-        """Build the teacher and student configs at every extreme of every parameter."""
+        """Every combination of every categorical choice with every numeric extreme builds a trial's teacher,
+        student and hardware configs (a QKeras ``integer_bits`` of 6 with ``bits`` of 4 is caught here, not
+        in a trial). Above ``MAX_COMBINATIONS`` each parameter's extremes are checked with every family."""
         for key, parameter in self.space.items():
-            section, name = key.split(".")
-            for value in parameter.extremes():
-                if section == "hardware":
-                    fixed = {"strategy": "Latency"} if name == "reuse_factor" else {}
-                    try:
-                        replace(self.hardware, **{name: value, **fixed})
-                    except ConfigError as exc:
-                        raise ConfigError(f"space.{key}", f"value {value!r}: {exc}") from None
-                    continue
-                base = dict(self.teacher if section == "teacher" else self.student)
-                if name in ("widths", "lgn_widths"):
-                    value = parse_widths(value, f"space.{key}")
-                if name == "lgn_widths":
-                    name, base["family"] = "widths", "lgn"
-                base[name] = value
-                try:
-                    from_mapping(TeacherConfig if section == "teacher" else StudentConfig, base)
-                except ConfigError as exc:
-                    raise ConfigError(f"space.{key}", f"value {value!r}: {exc}") from None
+            if key in ("student.widths", "student.lgn_widths"):
+                for value in parameter.extremes():
+                    parse_widths(value, f"space.{key}")
+        for combination in space_combinations(self.space):
+            try:
+                mapping = trial_mapping(self, combination)
+                from_mapping(TeacherConfig, mapping["teacher"])
+                from_mapping(StudentConfig, mapping["student"])
+                trial_hardware(self, combination)
+            except ConfigError as exc:
+                shown = ", ".join(f"{k}={v}" for k, v in relevant_params(combination).items())
+                raise ConfigError("space", f"the combination {shown} cannot be built: {exc}") from None
+
+
+MAX_COMBINATIONS = 4096
+
+
+def space_combinations(space: dict[str, Parameter]) -> list[dict[str, Any]]:
+    """Every categorical choice × every numeric extreme; when that is more than ``MAX_COMBINATIONS``, each
+    parameter's extremes in turn with every family (the other parameters at their first value)."""
+    import itertools
+
+    values = {key: p.extremes() for key, p in space.items()}
+    if math.prod(len(v) for v in values.values()) <= MAX_COMBINATIONS:
+        return [dict(zip(values, combo)) for combo in itertools.product(*values.values())]
+    families = values.get("student.family", [None])
+    first = {key: v[0] for key, v in values.items()}
+    out = []
+    for family in families:
+        for key, options in values.items():
+            for value in options:
+                combo = {**first, key: value}
+                if family is not None and key != "student.family":
+                    combo["student.family"] = family
+                out.append(combo)
+    return out
 
 
 def parse_widths(value: Any, key: str = "student.widths") -> list[int]:

@@ -1,9 +1,11 @@
 """The search driver: Ray Tune + Optuna (multi-objective) over trials, MLflow around them.
 
-``run_search`` starts or joins Ray, opens the search's MLflow parent run, and runs a ``Tuner`` whose
-search algorithm is Optuna (NSGA-II by default) with the objectives as lists of metrics and modes, a
-concurrency limit, the dominated-at-rung scheduler of :mod:`search.pruning`, actor reuse and retries for
-lost workers. ``--resume`` restores the Tuner from its storage path and re-attaches to the same MLflow runs.
+``run_search`` opens the search's MLflow parent run and its durable Optuna study (:mod:`search.study`), brings
+the two into agreement (:mod:`search.reconcile`), and runs a ``Tuner`` whose searcher asks the study
+(:mod:`search.study_searcher`: NSGA-II by default, distinct configurations, interrupted trials first), with a
+concurrency limit, the dominated-at-rung scheduler of :mod:`search.pruning` and retries for lost workers.
+``--resume`` never restores Tune's own snapshot: it starts a new Tuner for what the study and MLflow say is
+left, so a driver killed at any moment loses at most the work of the trials that were running.
 At the end the Pareto front is computed, logged and tagged (:mod:`search.front`).
 """
 
@@ -19,7 +21,7 @@ from flowad.distill.config import DataSource
 from flowad.errors import FlowadInputError
 from search import tracking
 from search.baselines import baselines_from_metrics, reference_metrics
-from search.config import SearchConfig
+from search.config import SearchConfig, metric_signal
 
 
 @dataclass(frozen=True)
@@ -45,110 +47,138 @@ def absolutized(search: SearchConfig) -> SearchConfig:
                    tracking=replace(search.tracking, uri=tracking.absolute_uri(search.tracking.uri)))
 
 
-def tune_space(search: SearchConfig) -> dict[str, Any]:
-    from ray import tune
-
-    space = {}
-    for key, p in search.space.items():
-        if p.choices is not None:
-            space[key] = tune.choice(list(p.choices))
-        elif p.integer:
-            space[key] = tune.lograndint(int(p.low), int(p.high) + 1) if p.log else tune.randint(int(p.low), int(p.high) + 1)
-        else:
-            space[key] = tune.loguniform(p.low, p.high) if p.log else tune.uniform(p.low, p.high)
-    return space
-
-
-def optuna_sampler(search: SearchConfig):
-    import optuna
-
-    if search.sampler == "nsga2":
-        population = search.population or max(4, min(50, search.trials // 3))
-        return optuna.samplers.NSGAIISampler(population_size=population, seed=search.seed)
-    if search.sampler == "tpe":
-        return optuna.samplers.TPESampler(seed=search.seed, n_startup_trials=max(4, min(10, search.trials // 4)))
-    if search.sampler == "gp":
-        return optuna.samplers.GPSampler(seed=search.seed)
-    return optuna.samplers.RandomSampler(seed=search.seed)
-
-
-def search_algorithm(search: SearchConfig):
-    from ray.tune.search import ConcurrencyLimiter
-
-    from search.distinct import DistinctConfigs
-    from search.optuna_search import MultiObjectiveOptunaSearch
-
-    algorithm = MultiObjectiveOptunaSearch(metric=search.metric_names, mode=search.directions,
-                                           sampler=optuna_sampler(search), seed=search.seed)
-    return ConcurrencyLimiter(DistinctConfigs(algorithm), max_concurrent=search.concurrency)
-
-
 def warm_shared_inputs(search: SearchConfig) -> None:
-    """Generate the dataset once on the driver (trials then only read it); teachers stay per-trial, locked."""
+    """Generate the dataset once on the driver (trials then only read it) and check that every signal the search
+    names is in it; teachers stay per-trial, locked."""
+    from flowad.data import load
     from flowad.distill.run import resolve_dataset
 
-    resolve_dataset(DataSource(**to_plain(search.data)))
+    source = DataSource(**to_plain(search.data))
+    dataset = resolve_dataset(source)
+    named = list(search.signals) + [s for s in map(metric_signal, [*search.metric_names, *(c.metric for c in search.constraints)]) if s]
+    if named:
+        processes = set(load(dataset, "calo" if dataset.is_dir() else "objects", splits=("val",)))
+        missing = [s for s in dict.fromkeys(named) if s not in processes]
+        if missing:
+            raise FlowadInputError(f"signal {missing[0]!r} (in signals or an objective) is not in the dataset {dataset} "
+                                   f"(has: {', '.join(sorted(processes - {source.background}))})")
+
+
+class SearchInterrupted(Exception):
+    """The search stopped before every trial ended (Ctrl-C): its state is saved and ``--resume`` finishes it."""
+
+    def __init__(self, ended: int, total: int):
+        self.ended, self.total = ended, total
+        super().__init__(f"interrupted with {ended} of {total} trials ended")
 
 
 def run_search(search: SearchConfig, config_text: str, resume: bool = False, address: str | None = None,
                num_cpus: int | None = None, progress=print) -> SearchOutcome:
-    from ray import tune
-
-    from search import front
-    from search.pruning import DominatedAtRungScheduler
-    from search.ray_session import check_reachable, is_loopback, start_ray
-    from search.trainable import Progress, trainable
+    """Run a search, or (``resume``) finish or extend one: every configured trial ends exactly once, whatever
+    killed an earlier driver (:mod:`search.reconcile`). Raises :class:`SearchInterrupted` on Ctrl-C."""
+    from search.ray_session import check_reachable, is_loopback
+    from search.reconcile import reconcile
+    from search.resume import check_resumable, stored_config_text
+    from search.study import counts, open_study
 
     if address:
         search = replace(search, ray=replace(search.ray, address=address))
+    as_written = search
     search = absolutized(search)
     if search.ray.address:
         check_reachable(search.ray.address)
     if search.ray.address and not is_loopback(search.ray.address) and search.tracking.uri.startswith("sqlite:"):
         raise FlowadInputError("a remote Ray cluster needs a tracking server URI (http(s)://…), not a SQLite file "
                                "that only this machine can write: set tracking.uri")
-    experiment_dir = f"{search.ray.storage_path.rstrip('/')}/{search.name}"
-    local_state = "://" not in experiment_dir
-    if local_state and Path(experiment_dir).exists() and not resume:
-        raise FlowadInputError(f"{experiment_dir} already exists: resume it with --resume or choose another search name")
-    if resume and local_state and not Path(experiment_dir).exists():
-        raise FlowadInputError(f"nothing to resume at {experiment_dir}")
     start = time.perf_counter()
     warm_shared_inputs(search)  # before Ray or any run is started: a bad dataset leaves nothing behind
+    if resume:
+        previous = tracking.find_search(search.tracking.uri, search.tracking.experiment, search.name)
+        check_resumable(stored_config_text(search.tracking.uri, previous), as_written)
+    else:
+        tracking.refuse_existing(search.tracking.uri, search.tracking.experiment, search.name)
+        open_study(search, fresh=True)  # refuses a study that ran trials before any run is made
     reference, reference_record = reference_metrics(search)
-    start_ray(search.ray.address, num_cpus)
     search_run = tracking.open_search(search.tracking.uri, search.tracking.experiment, search.tracking.artifacts,
                                       search.name, resume, params=search_params(search), config_text=config_text)
-    tracking.log_metrics(search_run.uri, search_run.parent_run_id, reference)
-    tracking.client_for(search_run.uri).log_dict(search_run.parent_run_id, reference_record, "reference/baselines.json")
+    tracking.client_for(search_run.uri).set_tag(search_run.parent_run_id, tracking.TRIALS_TAG, str(search.trials))
+    if not resume:
+        tracking.log_metrics(search_run.uri, search_run.parent_run_id, reference)
+        tracking.client_for(search_run.uri).log_dict(search_run.parent_run_id, reference_record, "reference/baselines.json")
     progress(reference_line(reference, search.metric_names[0]))
+    study = open_study(search)
+    fixed = reconcile(study, search_run, search.metric_names)
+    state = counts(study)
+    new = max(0, search.trials - state.ended - len(fixed.rerun))
     progress(f"search {search.name}: {search.trials} trials, {search.concurrency} at a time, sampler {search.sampler}; "
-             f"MLflow run {search_run.parent_run_id} in experiment {search.tracking.experiment!r}")
+             f"MLflow run {search_run.parent_run_id} in experiment {search.tracking.experiment!r}; "
+             f"Optuna study {study.study_name!r}")
+    if resume:
+        progress(f"resuming: {state.finished} finished ({len(fixed.recovered)} recovered from MLflow, not re-run), "
+                 f"{state.pruned} pruned, {state.failed} failed; {len(fixed.rerun)} to run again (their driver stopped "
+                 f"while they ran: {', '.join(fixed.rerun) or 'none'}), {new} new")
+    try:
+        if fixed.rerun or new:
+            run_trials(search, search_run, study, len(fixed.rerun) + new, state.ended, num_cpus, progress)
+        ended = counts(study)
+        if ended.running or ended.ended < search.trials:
+            raise SearchInterrupted(ended.ended, search.trials)
+        from search import front
+
+        progress("computing the Pareto front from the trials' MLflow runs …")
+        summary = front.finish_search(search, search_run)
+    except (SearchInterrupted, KeyboardInterrupt):
+        interrupt(search_run)
+        ended = counts(study)
+        raise SearchInterrupted(ended.ended, search.trials) from None
+    except BaseException as exc:  # the parent run ends either way; --resume picks the search up again
+        tracking.end_run(search_run.uri, search_run.parent_run_id, "FAILED", f"{exc.__class__.__name__}: {exc}")
+        raise
+    final = counts(study)
+    return SearchOutcome(search_run, search.trials, summary.completed, final.failed, final.pruned,
+                         summary.front_size, summary.hypervolume, time.perf_counter() - start)
+
+
+def run_trials(search: SearchConfig, search_run: tracking.SearchRun, study, n_trials: int, ended: int,
+               num_cpus: int | None, progress) -> None:
+    """One Tune run of ``n_trials`` trials (those to run again first) over the study, in a new folder under the
+    search's storage path. Tune's own experiment state is written but never read back: the study and MLflow are
+    the search's record. Actors are reused between trials only when nothing prunes (a stopped trial's thread can
+    outlive its STOP on a reused actor); a new worker costs a few seconds per trial (bench/faults.py)."""
+    from ray import tune
+    from ray.tune.search import ConcurrencyLimiter
+
+    from search.ledger import TrialLedger
+    from search.pruning import DominatedAtRungScheduler
+    from search.ray_session import start_ray
+    from search.study import distributions
+    from search.study_searcher import StudySearcher
+    from search.trainable import trainable
+
+    start_ray(search.ray.address, num_cpus)
     resources = {"cpu": search.resources.cpus, "gpu": search.resources.gpus}
     fn = tune.with_resources(tune.with_parameters(trainable, search=search, search_run=search_run), resources)
-    run_config = tune.RunConfig(name=search.name, storage_path=search.ray.storage_path, verbose=0,
+    storage = f"{search.ray.storage_path.rstrip('/')}/{search.name}"
+    run_config = tune.RunConfig(name=f"driver-{time.strftime('%Y%m%d-%H%M%S')}", storage_path=storage, verbose=0,
                                 failure_config=tune.FailureConfig(max_failures=search.ray.max_failures),
-                                callbacks=[Progress(search.trials, progress)])
-    if resume:
-        tuner = tune.Tuner.restore(experiment_dir, trainable=fn, resume_errored=True, resume_unfinished=True)
-    else:
-        scheduler = (DominatedAtRungScheduler(search.pruning.rungs, search.pruning.dominated_by)
-                     if search.pruning.enabled else None)
-        tuner = tune.Tuner(fn, param_space=tune_space(search), run_config=run_config,
-                           tune_config=tune.TuneConfig(search_alg=search_algorithm(search), scheduler=scheduler,
-                                                       num_samples=search.trials, reuse_actors=True))
-    try:
-        results = tuner.fit()
-        from ray.tune import ExperimentAnalysis
+                                callbacks=[TrialLedger(search, search_run, ended, progress)])
+    searcher = StudySearcher(study, distributions(search.space), search.metric_names)
+    scheduler = (DominatedAtRungScheduler(search.pruning.rungs, search.pruning.dominated_by)
+                 if search.pruning.enabled else None)
+    tuner = tune.Tuner(fn, run_config=run_config,
+                       tune_config=tune.TuneConfig(search_alg=ConcurrencyLimiter(searcher, max_concurrent=search.concurrency),
+                                                   scheduler=scheduler, num_samples=n_trials,
+                                                   reuse_actors=not search.pruning.enabled))
+    tuner.fit()
 
-        known = {t.trial_id for t in ExperimentAnalysis(experiment_dir).trials}
-        summary = front.finish_search(search, search_run, results, known)
-    except BaseException as exc:  # the parent run ends either way; --resume picks the search up again
-        status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
-        tracking.end_run(search_run.uri, search_run.parent_run_id, status, f"{exc.__class__.__name__}: {exc}")
-        raise
-    return SearchOutcome(search_run, len(results), summary.completed, summary.failed, summary.pruned,
-                         summary.front_size, summary.hypervolume, time.perf_counter() - start)
+
+def interrupt(search_run: tracking.SearchRun) -> None:
+    """Ctrl-C: the trials that were running end KILLED (``interrupted``; ``--resume`` runs them again), the
+    parent run ends KILLED, and the front stays tagged ``live``, never ``final``."""
+    for run in tracking.search_children(search_run):
+        if run.info.status == "RUNNING":
+            tracking.end_run(search_run.uri, run.info.run_id, "KILLED", "interrupted")
+    tracking.end_run(search_run.uri, search_run.parent_run_id, "KILLED", "interrupted")
 
 
 def reference_line(metrics: dict[str, float], quality: str) -> str:

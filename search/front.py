@@ -21,6 +21,8 @@ from search.config import SearchConfig
 from search.pareto import default_reference, hypervolume, pareto_mask, plot_fronts
 
 PLOT_COSTS = ("lut", "dsp", "latency_ns")
+FRONT_TAG = "flowad.front"
+"""Parent-run tag: ``live: …`` while trials run (or after an interruption), ``final`` when the search finished."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ def trials_table(children) -> pd.DataFrame:
 
 def summarise(table: pd.DataFrame, metrics: list[str], directions: list[str], references: list[float | None],
               constraints=()) -> FrontSummary:
+    if not len(table):
+        table = pd.DataFrame({"run_id": pd.Series(dtype=str), "trial_id": pd.Series(dtype=str),
+                              "status": pd.Series(dtype=str)})
     finished = table[table["status"] == "FINISHED"] if len(table) else table
     values = np.full((len(finished), len(metrics)), np.nan)
     for j, metric in enumerate(metrics):
@@ -112,44 +117,45 @@ def constant_costs(finished: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def finish_search(search: SearchConfig, search_run: tracking.SearchRun, results, tune_trials: set[str]) -> FrontSummary:
-    """Reconcile MLflow with Tune, compute the front, log it to the parent run, tag front members.
-
-    ``tune_trials`` are the trial ids Tune's experiment state knows. A child run whose trial is not among them
-    was started by a driver that died before Tune saved that trial: Tune re-ran that work under a new trial,
-    so the run is an orphan; it is tagged ``flowad.outcome=lost`` and deleted (soft, restorable in MLflow).
-    """
+def tag_front(search: SearchConfig, search_run: tracking.SearchRun) -> FrontSummary:
+    """Compute the front from the search's runs in MLflow and tag each run ``pareto`` true/false (only changes
+    are written). Called as every trial ends, so the MLflow UI shows the current front during the search."""
     client = tracking.client_for(search_run.uri)
-    errored = {(r.metrics or {}).get("trial_id") for r in results if r.error is not None} if results is not None else set()
-    _, children = tracking.child_runs(search_run.uri, search.tracking.experiment, search.name)
-    for run in children:
-        if run.data.tags.get(tracking.TRIAL) not in tune_trials:
-            client.set_tag(run.info.run_id, "flowad.outcome", "lost: its driver died before Ray Tune recorded the trial")
-            if run.info.status == "RUNNING":
-                client.set_terminated(run.info.run_id, status="KILLED")
-            client.delete_run(run.info.run_id)
-        elif run.info.status == "RUNNING":
-            trial = run.data.tags.get(tracking.TRIAL)
-            reason = "trial errored in Ray" if trial in errored else "trial did not finish"
-            tracking.end_run(search_run.uri, run.info.run_id, "FAILED", reason)
-    _, children = tracking.child_runs(search_run.uri, search.tracking.experiment, search.name)
+    children = tracking.search_children(search_run)
     summary = summarise(trials_table(children), search.metric_names, search.directions,
                         [o.reference for o in search.objectives], search.constraints)
-    for run_id, on_front in zip(summary.table["run_id"], summary.table["pareto"]):
-        client.set_tag(run_id, "pareto", "true" if on_front else "false")
-    baselines = baselines_from_metrics(client.get_run(search_run.parent_run_id).data.metrics)
-    with tempfile.TemporaryDirectory(prefix="flowad-front-") as tmp:
-        for path in write_front(summary, search.metric_names, tmp, title=search.name, baselines=baselines):
-            client.log_artifact(search_run.parent_run_id, str(path), "pareto")
-    skipped = constant_costs(summary.table[summary.table["status"] == "FINISHED"])
-    if skipped:
-        note = "No Pareto plot against " + "; ".join(f"{c}: {why}" for c, why in skipped.items()) + "."
-        client.set_tag(search_run.parent_run_id, "flowad.plots_note", note)
-        client.set_tag(search_run.parent_run_id, "mlflow.note.content", note)
+    tagged = {run.info.run_id: run.data.tags.get("pareto") for run in children}
+    for run_id, on_front in zip(summary.table.get("run_id", []), summary.table.get("pareto", [])):
+        value = "true" if on_front else "false"
+        if tagged.get(run_id) != value:
+            client.set_tag(run_id, "pareto", value)
+    client.set_tag(search_run.parent_run_id, FRONT_TAG,
+                   f"live: {summary.front_size} models from {summary.completed} finished trials")
+    return summary
+
+
+def finish_search(search: SearchConfig, search_run: tracking.SearchRun) -> FrontSummary:
+    """The final front: tagged on the runs, logged (tables, plots, hypervolume) to the parent run, which ends
+    FINISHED with ``flowad.front=final``. A search with no finished trial has no front, and says so."""
+    client = tracking.client_for(search_run.uri)
+    summary = tag_front(search, search_run)
+    finished = summary.table[summary.table["status"] == "FINISHED"] if summary.completed else None
+    if finished is not None:
+        baselines = baselines_from_metrics(client.get_run(search_run.parent_run_id).data.metrics)
+        with tempfile.TemporaryDirectory(prefix="flowad-front-") as tmp:
+            for path in write_front(summary, search.metric_names, tmp, title=search.name, baselines=baselines):
+                client.log_artifact(search_run.parent_run_id, str(path), "pareto")
+        skipped = constant_costs(finished)
+        if skipped:
+            note = "No Pareto plot against " + "; ".join(f"{c}: {why}" for c, why in skipped.items()) + "."
+            client.set_tag(search_run.parent_run_id, "flowad.plots_note", note)
+            client.set_tag(search_run.parent_run_id, "mlflow.note.content", note)
     tracking.log_metrics(search_run.uri, search_run.parent_run_id, {
         "hypervolume": summary.hypervolume, "trials_completed": summary.completed, "trials_failed": summary.failed,
         "trials_pruned": summary.pruned, "front_size": summary.front_size})
     client.set_tag(search_run.parent_run_id, "flowad.hypervolume_reference",
                    ", ".join(f"{m}={r:g}" for m, r in zip(search.metric_names, summary.reference)))
+    client.set_tag(search_run.parent_run_id, FRONT_TAG, "final" if summary.completed else
+                   "none: no trial finished")
     client.set_terminated(search_run.parent_run_id, status="FINISHED")
     return summary

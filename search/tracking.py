@@ -21,6 +21,11 @@ from flowad.errors import FlowadInputError
 
 PARENT_TAG = "mlflow.parentRunId"
 ROLE, SEARCH, TRIAL = "flowad.role", "flowad.search", "flowad.trial_id"
+OUTCOME, ERROR, FAILURE = "flowad.outcome", "flowad.error", "flowad.failure"
+"""Tags of how a trial's run ended: ``pruned``/``interrupted`` (KILLED), the one-line reason (FAILED) and what
+failed: ``configuration`` (never retried) or ``crash``."""
+TRIALS_TAG = "flowad.trials"
+"""Tag of the parent run: how many trials the search is configured for (grows when a search is extended)."""
 DESIGN_KIND, DESIGN_HASH = "flowad.design_kind", "flowad.design_hash"
 """Tags of a trial's firmware design: its kind and the SHA-256 of its sources (see flowad.hardware.design)."""
 
@@ -105,6 +110,33 @@ def parent_runs(client, exp_id: str, search: str | None = None):
     return client.search_runs([exp_id], filter_string=query, order_by=["attributes.start_time DESC"], max_results=1000)
 
 
+def find_search(uri: str, experiment: str, name: str):
+    """The parent run of the search ``name`` in ``experiment``; one line when there is none to resume."""
+    uri = absolute_uri(uri)
+    path = sqlite_path(uri)
+    if path and not Path(path).is_file():
+        raise FlowadInputError(f"nothing to resume: no MLflow store at {path}")
+    client, exp_id = open_experiment(uri, experiment, None, create=False)
+    existing = parent_runs(client, exp_id, name)
+    if not existing:
+        raise FlowadInputError(f"nothing to resume: experiment {experiment!r} has no search named {name!r}")
+    return existing[0]
+
+
+def refuse_existing(uri: str, experiment: str, name: str) -> None:
+    """A new search never reuses another search's name (its runs and study would mix)."""
+    uri = absolute_uri(uri)
+    path = sqlite_path(uri)
+    if path and not Path(path).is_file():
+        return
+    client = client_for(uri)
+    found = client.get_experiment_by_name(experiment)
+    existing = parent_runs(client, found.experiment_id, name) if found else []
+    if existing:
+        raise FlowadInputError(f"experiment {experiment!r} already holds a search named {name!r} "
+                               f"(run {existing[0].info.run_id}): resume it with --resume or choose another name")
+
+
 def open_search(uri: str, experiment: str, artifacts: str, name: str, resume: bool, params: dict[str, Any],
                 config_text: str) -> SearchRun:
     """The search's parent run: created, or (``resume``) found again. Refuses to reuse another search's name."""
@@ -119,6 +151,7 @@ def open_search(uri: str, experiment: str, artifacts: str, name: str, resume: bo
     if existing:
         run_id = existing[0].info.run_id
         client.update_run(run_id, status="RUNNING")
+        client.log_text(run_id, config_text, "search.yaml")  # the same but for ``trials`` (search.resume)
         return SearchRun(uri, exp_id, run_id, name)
     run = client.create_run(exp_id, run_name=name, tags={ROLE: "search", SEARCH: name})
     for key, value in params.items():
@@ -127,20 +160,51 @@ def open_search(uri: str, experiment: str, artifacts: str, name: str, resume: bo
     return SearchRun(uri, exp_id, run.info.run_id, name)
 
 
-def trial_run(search: SearchRun, trial_id: str, trial_name: str, params: dict[str, Any]) -> str:
-    """The child run of one trial, created once and found again on retry/resume."""
-    client = client_for(search.uri)
+def find_trial_run(search: SearchRun, trial_id: str):
+    """The live child run of trial ``trial_id`` (its stable id), or None."""
     query = f"tags.`{TRIAL}` = '{trial_id}' and tags.`{PARENT_TAG}` = '{search.parent_run_id}'"
-    found = client.search_runs([search.experiment_id], filter_string=query, max_results=5)
+    found = client_for(search.uri).search_runs([search.experiment_id], filter_string=query, max_results=5)
+    return found[0] if found else None
+
+
+def trial_run(search: SearchRun, trial_id: str, params: dict[str, Any], reopen: bool = False) -> str:
+    """The child run of one trial, created once and found again on retry/resume (``reopen``: set RUNNING again)."""
+    client = client_for(search.uri)
+    found = find_trial_run(search, trial_id)
     if found:
-        run_id = found[0].info.run_id
-        client.update_run(run_id, status="RUNNING")
-        return run_id
-    run = client.create_run(search.experiment_id, run_name=trial_name,
+        if reopen:
+            client.update_run(found.info.run_id, status="RUNNING")
+        return found.info.run_id
+    run = client.create_run(search.experiment_id, run_name=trial_id,
                             tags={PARENT_TAG: search.parent_run_id, ROLE: "trial", SEARCH: search.name, TRIAL: trial_id})
     for key, value in params.items():
         client.log_param(run.info.run_id, key, value)
     return run.info.run_id
+
+
+def search_children(search: SearchRun):
+    """The live child runs of a search."""
+    return client_for(search.uri).search_runs([search.experiment_id], max_results=50_000,
+                                              filter_string=f"tags.`{PARENT_TAG}` = '{search.parent_run_id}'")
+
+
+class RunLog:
+    """Metrics logged to one run at most once per (key, step): a trial run again after its worker or driver was
+    lost re-attaches to its run and repeats its first epochs; what the run already holds is not logged twice
+    (its history keeps the first attempt's values for those steps)."""
+
+    def __init__(self, uri: str, run_id: str):
+        self.uri, self.run_id = uri, run_id
+        client = client_for(uri)
+        self.logged: dict[str, set[int]] = {key: {m.step for m in client.get_metric_history(run_id, key)}
+                                            for key in client.get_run(run_id).data.metrics}
+
+    def log(self, metrics: dict[str, Any], step: int | None = None) -> None:
+        step = step or 0
+        fresh = {k: v for k, v in metrics.items() if step not in self.logged.get(k, ())}
+        log_metrics(self.uri, self.run_id, fresh, step=step)
+        for key in fresh:
+            self.logged.setdefault(key, set()).add(step)
 
 
 def log_hardware_spec(uri: str, run_id: str, hardware_json: Path) -> None:
@@ -169,12 +233,15 @@ def log_metrics(uri: str, run_id: str, metrics: dict[str, Any], step: int | None
         client_for(uri).log_batch(run_id, metrics=batch)
 
 
-def end_run(uri: str, run_id: str, status: str, reason: str = "") -> None:
+def end_run(uri: str, run_id: str, status: str, reason: str = "", failure: str = "crash") -> None:
+    """End a run: FAILED with ``reason`` (tag ``flowad.error``) and what failed (``failure``: ``configuration`` or
+    ``crash``), KILLED with ``reason`` as its outcome (``pruned``, ``interrupted``), or FINISHED."""
     client = client_for(uri)
     if status == "FAILED":
-        client.set_tag(run_id, "flowad.error", reason[:5000])
+        client.set_tag(run_id, ERROR, reason[:5000])
+        client.set_tag(run_id, FAILURE, failure)
     if status == "KILLED":
-        client.set_tag(run_id, "flowad.outcome", reason or "stopped")
+        client.set_tag(run_id, OUTCOME, reason or "stopped")
     client.set_terminated(run_id, status=status)
 
 

@@ -1,10 +1,13 @@
-"""The Tune trainable around :func:`search.trial.run_trial`, and the driver's one-line-per-trial progress.
+"""The Tune trainable around :func:`search.trial.run_trial`.
 
-Per epoch it reports ``epoch``/``val_loss``/``static_cost`` (for the pruning scheduler) and logs the losses to
-the trial's MLflow run; at the end it reports every metric with ``time_*`` seconds. A trial that fails on its
-own input reports ``error`` (no objectives) and ends its run FAILED without being retried; a trial the
-scheduler stops leaves ``tune.report`` through ``SystemExit`` and ends its run KILLED (pruned); anything
-else ends the run FAILED and re-raises so Tune's FailureConfig can retry it.
+The trial's stable id (``flowad.trial`` in its config, from :mod:`search.study_searcher`) names its MLflow run: a
+trial run again after a lost worker or driver re-attaches to that run, and logs no (metric, step) twice.
+Per epoch it reports ``epoch``/``val_loss``/``static_cost`` (for the pruning scheduler) and logs the losses;
+at the end it reports every metric with ``time_*`` seconds. A trial that fails on its own configuration
+(any :class:`~flowad.errors.FlowadInputError`) reports ``error`` (no objectives) and ends its run FAILED
+(``flowad.failure=configuration``) without being retried; a trial the scheduler stops leaves ``tune.report``
+through ``SystemExit`` and ends its run KILLED (pruned); anything else ends the run FAILED (crash) and
+re-raises so Tune's FailureConfig can retry it.
 """
 
 from __future__ import annotations
@@ -16,36 +19,44 @@ from typing import Any
 
 from ray import tune
 
+from flowad.errors import FlowadInputError
 from search import tracking
-from search.config import SearchConfig, describe_params
-from search.trial import TrialFailed, artifacts_of, run_trial
+from search.config import SearchConfig
+from search.reconcile import CONFIGURATION
+from search.study import TRIAL_KEY
+from search.trial import artifacts_of, run_trial
 
 
 def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking.SearchRun) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    context = tune.get_context()
-    workdir = Path(context.get_trial_dir())
+    params = dict(params)
+    trial_id = params.pop(TRIAL_KEY)
+    workdir = Path(tune.get_context().get_trial_dir())
     tracking_seconds = 0.0
     start = time.perf_counter()
-    run_id = tracking.trial_run(search_run, context.get_trial_id(), context.get_trial_name(), params)
+    run_id = tracking.trial_run(search_run, trial_id, params, reopen=True)
+    log = tracking.RunLog(search_run.uri, run_id)
     tracking_seconds += time.perf_counter() - start
 
     def on_epoch(record: dict) -> None:
         nonlocal tracking_seconds
         begin = time.perf_counter()
-        tracking.log_metrics(search_run.uri, run_id, {"val_loss": record["val_loss"], "train_loss": record["train_loss"]},
-                             step=record["epoch"])
+        log.log({"val_loss": record["val_loss"], "train_loss": record["train_loss"]}, step=record["epoch"])
         tracking_seconds += time.perf_counter() - begin
         tune.report(record)  # the scheduler may stop the trial here (SystemExit)
 
     try:
         result = run_trial(search, params, workdir, on_epoch=on_epoch, csim=search.csim)
-    except TrialFailed as exc:
-        tracking.end_run(search_run.uri, run_id, "FAILED", str(exc))
-        tune.report({"error": str(exc)[:500]})
+    except FlowadInputError as exc:  # a property of the configuration: it would fail again, so it fails once
+        reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        tracking.end_run(search_run.uri, run_id, "FAILED", reason, failure=CONFIGURATION)
+        tune.report({"error": reason[:500], "failure": CONFIGURATION})
         return
     except SystemExit:
         tracking.end_run(search_run.uri, run_id, "KILLED", "pruned")
+        raise
+    except KeyboardInterrupt:
+        tracking.end_run(search_run.uri, run_id, "KILLED", "interrupted")
         raise
     except BaseException as exc:
         tracking.end_run(search_run.uri, run_id, "FAILED", f"{exc.__class__.__name__}: {exc}")
@@ -64,36 +75,9 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
     client.set_tag(run_id, tracking.DESIGN_HASH, result.pop("design_hash"))
     client.set_tag(run_id, "flowad.estimator_surrogate", str(bool(result.pop("estimator_surrogate"))).lower())
     tracking.log_hardware_spec(search_run.uri, run_id, workdir / "hardware.json")
-    tracking.log_metrics(search_run.uri, run_id, result)
+    log.log(result)
     tracking.end_run(search_run.uri, run_id, "FINISHED")
     tracking_seconds += time.perf_counter() - begin
     result["time_tracking"] = tracking_seconds
     result["mlflow_run_id"] = run_id
     tune.report(result)
-
-
-class Progress(tune.Callback):
-    """One line per finished trial on the driver (Tune's own console output is off)."""
-
-    def __init__(self, total: int, emit=print):
-        self.total, self.emit, self.done = total, emit, 0
-
-    def on_trial_complete(self, iteration, trials, trial, **info) -> None:
-        self.done += 1
-        result = trial.last_result or {}
-        params = describe_params(trial.config or {})
-        if result.get("error"):
-            line = f"failed: {result['error'][:160]}"
-        elif "auc" not in result:
-            line = f"stopped early at epoch {result.get('epoch', '?')} (dominated at a rung)"
-        else:
-            nan = float("nan")
-            line = (f"val auc {result['auc']:.3f}  pure eff {result.get('pure_tpr_at_rate', nan):.3f}  "
-                    f"lut {result.get('lut', nan):,.0f}  dsp {result.get('dsp', nan):.0f}  "
-                    f"latency {result.get('latency_ns', nan):.1f} ns  ({result.get('time_total_s', 0):.0f} s)")
-        self.emit(f"[{self.done}/{self.total}] {trial.trial_id} {params}: {line}")
-
-    def on_trial_error(self, iteration, trials, trial, **info) -> None:
-        self.done += 1
-        self.emit(f"[{self.done}/{self.total}] {trial.trial_id}: error (see MLflow run tag flowad.error)")
-

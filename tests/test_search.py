@@ -177,7 +177,7 @@ def test_search_logs_front_then_pareto_and_select_work(tmp_path, micro_dataset):
                         "--out", str(tmp_path / "d2"))
     assert_one_line_error(too_small, "no front member fits the budgets")
     again = run_cli("search", "run", str(path))
-    assert_one_line_error(again, "already exists")
+    assert_one_line_error(again, "already holds a search")
 
 
 @pytest.mark.slow

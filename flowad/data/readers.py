@@ -124,7 +124,14 @@ def read_adc2021(path: str | Path) -> np.ndarray:
         raise FlowadInputError(f"{path}: 'Particles' has shape {data.shape}, expected (N, 19, 4), (N, 19, 3) or (N, 57)")
     if not np.issubdtype(data.dtype, np.number):
         raise FlowadInputError(f"{path}: 'Particles' is {data.dtype}, expected numbers")
-    return data.astype(np.float32)
+    data = data.astype(np.float32)
+    bad = ~np.isfinite(data)
+    if bad.any():
+        event, feature = np.argwhere(bad)[0]
+        raise FlowadInputError(f"{path}: 'Particles' holds {int(bad.sum())} non-finite value(s) (NaN or inf); the first is "
+                               f"event {event}, slot {feature // 3}, {('pT', 'eta', 'phi')[feature % 3]} (flat index "
+                               f"[{event}, {feature}]): clean the file first")
+    return data
 
 
 def split_events(array: np.ndarray, fractions: Mapping[str, float], seed: int = 0) -> dict[str, np.ndarray]:

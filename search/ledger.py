@@ -1,0 +1,84 @@
+"""The driver's record of every trial's end: one console line, MLflow brought in line, the live front re-tagged.
+
+Tune calls these hooks on the driver as each trial ends. For every trial — finished, pruned, failed with its
+one-line reason, or crashed after its retries — the ledger prints a line, makes sure the trial's MLflow run has
+ended the way the study was told (a pruned trial whose worker was stopped before it could say so is ended KILLED
+``pruned``; a trial that failed before its run existed gets a run carrying the reason), and re-tags the search's
+current Pareto front (``pareto`` on each run), so the MLflow UI shows the front while the search runs.
+"""
+
+from __future__ import annotations
+
+from ray import tune
+
+from search import tracking
+from search.config import SearchConfig, describe_params
+from search.study import TRIAL_KEY
+
+
+def error_line(trial) -> str:
+    """The last line of a Tune trial's error trace (``RuntimeError: …``), or a plain description."""
+    try:
+        text = trial.get_error() or ""
+    except Exception:
+        text = ""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return lines[-1][:300] if lines else f"crashed after {trial.num_failures} attempt(s)"
+
+
+def result_line(result: dict) -> str:
+    nan = float("nan")
+    return (f"val auc {result['auc']:.3f}  pure eff {result.get('pure_tpr_at_rate', nan):.3f}  "
+            f"lut {result.get('lut', nan):,.0f}  dsp {result.get('dsp', nan):.0f}  "
+            f"latency {result.get('latency_ns', nan):.1f} ns  ({result.get('time_total_s', 0):.0f} s)")
+
+
+class TrialLedger(tune.Callback):
+    def __init__(self, search: SearchConfig, search_run: tracking.SearchRun, ended: int = 0, emit=print):
+        self.search, self.search_run, self.emit = search, search_run, emit
+        self.done = ended
+
+    def _line(self, trial, text: str) -> None:
+        self.done += 1
+        config = dict(trial.config or {})
+        label = config.pop(TRIAL_KEY, trial.trial_id)
+        self.emit(f"[{self.done}/{self.search.trials}] {label} {describe_params(config)}: {text}")
+
+    def on_trial_complete(self, iteration, trials, trial, **info) -> None:
+        result = trial.last_result or {}
+        label = (trial.config or {}).get(TRIAL_KEY)
+        if result.get("error"):
+            self._line(trial, f"failed ({result.get('failure', 'configuration')}, not retried): {result['error'][:200]}")
+        elif all(m in result for m in self.search.metric_names):
+            self._line(trial, result_line(result))
+        else:
+            self._line(trial, f"pruned at epoch {result.get('epoch', '?')} (dominated at a rung)")
+            run = tracking.find_trial_run(self.search_run, label) if label else None
+            if run is not None and run.info.status == "RUNNING":  # stopped before its worker could end the run
+                tracking.end_run(self.search_run.uri, run.info.run_id, "KILLED", "pruned")
+        self._front()
+
+    def on_trial_recover(self, iteration, trials, trial, **info) -> None:
+        label = (trial.config or {}).get(TRIAL_KEY, trial.trial_id)
+        self.emit(f"  {label}: {error_line(trial)}; retrying ({trial.num_failures} of "
+                  f"{self.search.ray.max_failures} retries), on the same MLflow run")
+
+    def on_trial_error(self, iteration, trials, trial, **info) -> None:
+        reason = error_line(trial)
+        label = (trial.config or {}).get(TRIAL_KEY)
+        self._line(trial, f"failed after {trial.num_failures} attempt(s): {reason}")
+        if label:
+            params = {k: v for k, v in (trial.config or {}).items() if k != TRIAL_KEY}
+            run_id = tracking.trial_run(self.search_run, label, params)  # made now if it failed before its run existed
+            run = tracking.client_for(self.search_run.uri).get_run(run_id)
+            if run.info.status in ("RUNNING", "FAILED"):
+                tracking.end_run(self.search_run.uri, run_id, "FAILED", reason)
+        self._front()
+
+    def _front(self) -> None:
+        from search.front import tag_front
+
+        try:
+            tag_front(self.search, self.search_run)
+        except Exception as exc:  # the live view is a convenience; the final front is computed at the end anyway
+            self.emit(f"  (live front not updated: {exc.__class__.__name__}: {str(exc)[:120]})")

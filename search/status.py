@@ -1,0 +1,56 @@
+"""``flowad search status``: what every trial of a search did and why, read from MLflow (running or finished)."""
+
+from __future__ import annotations
+
+import math
+
+from flowad.textable import text_table
+from search import tracking
+from search.config import describe_params
+
+STATES = {"FINISHED": "finished", "FAILED": "failed", "RUNNING": "running"}
+
+
+def trial_state(run) -> str:
+    """``finished``, ``pruned``, ``interrupted``, ``failed``, ``running`` (or KILLED's own outcome)."""
+    if run.info.status == "KILLED":
+        return run.data.tags.get(tracking.OUTCOME, "killed")
+    return STATES.get(run.info.status, run.info.status.lower())
+
+
+def reason(run) -> str:
+    tags = run.data.tags
+    if run.info.status == "FAILED":
+        failure = tags.get(tracking.FAILURE, "")
+        return (f"{failure}: " if failure else "") + tags.get(tracking.ERROR, "")
+    if run.info.status == "KILLED" and tags.get(tracking.OUTCOME) == "pruned":
+        return "dominated at a rung (search.pruning)"
+    if run.info.status == "KILLED" and tags.get(tracking.OUTCOME) == "interrupted":
+        return "runs again on --resume"
+    return ""
+
+
+def status_table(uri: str, experiment: str, search: str | None = None) -> str:
+    parent, children = tracking.child_runs(uri, experiment, search)
+    objectives = [o.strip().split(" ", 1)[1] for o in parent.data.params.get("objectives", "max auc").split(",")]
+    rows = []
+    for run in sorted(children, key=lambda r: r.data.tags.get(tracking.TRIAL, "")):
+        params = {k: v for k, v in run.data.params.items() if not k.startswith("hw.")}
+        values = []
+        for metric in objectives:
+            value = run.data.metrics.get(metric)
+            digits = 3 if metric.startswith(("auc", "tpr", "pure")) else 1 if metric.endswith("_ns") else 0
+            values.append("" if value is None or not math.isfinite(value) else f"{value:,.{digits}f}")
+        front = "*" if run.data.tags.get("pareto") == "true" else ""
+        rows.append([run.data.tags.get(tracking.TRIAL, run.info.run_id[:8]), trial_state(run), front,
+                     describe_params(params), *values, reason(run)[:120]])
+    states = [trial_state(r) for r in children]
+    name = parent.data.tags.get(tracking.SEARCH, "?")
+    configured = parent.data.tags.get(tracking.TRIALS_TAG) or parent.data.params.get("trials", "?")
+    head = (f"search {name} ({parent.info.status.lower()}, run {parent.info.run_id}): {configured} trials configured; "
+            + ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states))
+            + f"; front: {parent.data.tags.get('flowad.front', 'not computed')}")
+    if not rows:
+        return head + "\nno trial has started yet"
+    table = text_table(["trial", "state", "front", "model", *objectives, "reason"], rows, left=4)
+    return f"{head}\n{table}\n* = on the current Pareto front"

@@ -1,0 +1,155 @@
+"""The search's Optuna study, durable in a relational database beside the tracking store.
+
+The study is the search's memory: every suggestion the sampler made, every result it was told, NSGA-II's
+generations (Optuna keeps them in the trials' system attributes). It lives in RDB storage, so a driver that
+dies loses nothing the sampler knew, and ``optuna.load_study`` (or ``optuna-dashboard <url>``) opens it from any
+process. Where it lives:
+
+- ``tracking.study`` when given (any SQLAlchemy URL: ``postgresql://…`` on a cluster);
+- else ``optuna.db`` beside a SQLite tracking store (``sqlite:///mlflow/mlflow.db`` → ``sqlite:///mlflow/optuna.db``;
+  not inside it: both use an ``alembic_version`` table);
+- else ``optuna.db`` in a local ``ray.storage_path``. Only the driver opens the study.
+
+A study trial that became a search trial carries the user attribute ``flowad.trial`` (its stable id, ``t0007``:
+the MLflow run's ``flowad.trial_id`` tag, the same in every driver that runs it). Trials the sampler proposed
+twice are told the first one's result at once and carry ``flowad.duplicate_of`` instead (:mod:`search.study_searcher`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from flowad.errors import FlowadInputError
+from search import tracking
+from search.config import Parameter, SearchConfig
+
+TRIAL_ATTR = "flowad.trial"
+"""User attribute of a study trial that is a search trial: its stable id."""
+DUPLICATE_ATTR = "flowad.duplicate_of"
+"""User attribute of a suggestion answered with an earlier trial's result (never run)."""
+REASON_ATTR = "flowad.reason"
+"""Why a study trial failed or was pruned, in one line."""
+TRIAL_KEY = "flowad.trial"
+"""Key of a trial's stable id inside the config Tune hands the trainable (not a search parameter)."""
+
+
+def trial_label(number: int) -> str:
+    """The stable id of the search trial that is study trial ``number``."""
+    return f"t{number:04d}"
+
+
+def study_url(search: SearchConfig) -> str:
+    if search.tracking.study:
+        return search.tracking.study
+    path = tracking.sqlite_path(tracking.absolute_uri(search.tracking.uri))
+    if path:
+        return f"sqlite:///{Path(path).parent / 'optuna.db'}"
+    storage = search.ray.storage_path
+    if "://" not in storage:
+        return f"sqlite:///{Path(storage).resolve() / 'optuna.db'}"
+    raise FlowadInputError("tracking.study: the Optuna study needs a database URL (e.g. postgresql://…) when the "
+                           "tracking store is a server and ray.storage_path is remote")
+
+
+def study_name(search: SearchConfig) -> str:
+    return f"{search.tracking.experiment}/{search.name}"
+
+
+def distributions(space: dict[str, Parameter]) -> dict:
+    """Optuna distributions of the search space (categorical choices, integer or float ranges, log or not)."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    out = {}
+    for key, p in space.items():
+        if p.choices is not None:
+            out[key] = CategoricalDistribution(list(p.choices))
+        elif p.integer:
+            out[key] = IntDistribution(int(p.low), int(p.high), log=p.log)
+        else:
+            out[key] = FloatDistribution(float(p.low), float(p.high), log=p.log)
+    return out
+
+
+def sampler(search: SearchConfig, told: int = 0):
+    """The search's sampler. ``told``: trials the study already holds; a resumed driver seeds its sampler past
+    them, so it does not replay the suggestions the first driver made."""
+    import optuna
+
+    seed = search.seed + told
+    if search.sampler == "nsga2":
+        population = search.population or max(4, min(50, search.trials // 3))
+        return optuna.samplers.NSGAIISampler(population_size=population, seed=seed)
+    if search.sampler == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(4, min(10, search.trials // 4)))
+    if search.sampler == "gp":
+        return optuna.samplers.GPSampler(seed=seed)
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
+def storage(url: str):
+    import optuna
+
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
+    return optuna.storages.RDBStorage(url)
+
+
+def open_study(search: SearchConfig, fresh: bool = False):
+    """The search's study, created if missing. ``fresh`` (a new search): a study of the same name that holds
+    search trials is refused; one without any (its driver died before the first trial) is replaced."""
+    import optuna
+
+    url, name = study_url(search), study_name(search)
+    try:
+        store = storage(url)
+        exists = name in {s.study_name for s in optuna.get_all_study_summaries(store, include_best_trial=False)}
+        if exists and fresh:
+            if search_trials(optuna.load_study(study_name=name, storage=store)):
+                raise FlowadInputError(f"the Optuna study {name!r} already exists in {url}: resume it with --resume "
+                                       "or choose another search name")
+            optuna.delete_study(study_name=name, storage=store)
+            exists = False
+        told = len(optuna.load_study(study_name=name, storage=store).trials) if exists else 0
+        directions = ["maximize" if d == "max" else "minimize" for d in search.directions]
+        return optuna.create_study(storage=store, study_name=name, directions=directions, load_if_exists=True,
+                                   sampler=sampler(search, told))
+    except FlowadInputError:
+        raise
+    except Exception as exc:
+        raise FlowadInputError(f"cannot open the Optuna study in {url}: {str(exc).splitlines()[0][:200]}") from None
+
+
+def search_trials(study) -> list:
+    """The study's trials that are search trials (not answered duplicates, not abandoned suggestions)."""
+    return [t for t in study.get_trials(deepcopy=False) if TRIAL_ATTR in t.user_attrs]
+
+
+@dataclass(frozen=True)
+class StudyCounts:
+    finished: int
+    pruned: int
+    failed: int
+    running: int
+
+    @property
+    def ended(self) -> int:
+        return self.finished + self.pruned + self.failed
+
+
+def counts(study) -> StudyCounts:
+    from optuna.trial import TrialState
+
+    states = [t.state for t in search_trials(study)]
+    return StudyCounts(states.count(TrialState.COMPLETE), states.count(TrialState.PRUNED),
+                       states.count(TrialState.FAIL), states.count(TrialState.RUNNING) + states.count(TrialState.WAITING))
+
+
+def objective_values(metrics: dict, names: list[str]) -> list[float] | None:
+    """The objectives of a result, or None when one is missing or not finite (then it is not a finished trial)."""
+    values = [metrics.get(m) for m in names]
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+        return [float(v) for v in values]
+    return None

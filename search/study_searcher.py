@@ -1,0 +1,112 @@
+"""A Ray Tune searcher that asks the search's durable Optuna study, never twice for one configuration.
+
+- **Pending trials first.** Search trials the study holds as RUNNING when a driver starts (their driver died or
+  was interrupted while they ran) are handed out again, with the same parameters and the same stable id, so
+  they re-attach to their MLflow run; only then are new trials asked of the sampler.
+- **Distinct configurations.** Optuna's samplers re-suggest configurations they have evaluated, which is
+  frequent in this product's small categorical spaces. Such a suggestion is told the first trial's result
+  (or PRUNED while it is still running) at once and marked ``flowad.duplicate_of``; the sampler is asked
+  again, up to ``max_attempts`` times, and only a new configuration becomes a trial (when the space is
+  exhausted the last suggestion runs). Parameters the trial's family ignores do not make a configuration new.
+- **Told as it happened.** A trial with every objective finite is COMPLETE; one that failed (Tune's error flag,
+  or ``error`` in its result) is FAIL with its reason; one stopped without objectives is PRUNED — truncated
+  results never enter the study or the front.
+
+There is no pickled searcher state: everything lives in the study's database, so Tune's experiment snapshot
+(which can be minutes old after a SIGKILL) is never needed to resume.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ray.tune.search import Searcher
+
+from search.config import relevant_params
+from search.study import DUPLICATE_ATTR, REASON_ATTR, TRIAL_ATTR, TRIAL_KEY, objective_values, search_trials, trial_label
+
+
+def config_key(config: dict) -> str:
+    """Configurations that differ only in parameters their student family ignores (a QKeras student's β)
+    are the same configuration."""
+    params = {k: v for k, v in config.items() if k != TRIAL_KEY}
+    return json.dumps(relevant_params(params), sort_keys=True, default=str)
+
+
+class StudySearcher(Searcher):
+    def __init__(self, study, distributions: dict, metrics: list[str], max_attempts: int = 50):
+        super().__init__()
+        self.study, self.distributions, self.metrics = study, distributions, metrics
+        self.max_attempts = max_attempts
+        self.skipped = 0
+        self.number: dict[str, int] = {}
+        """Tune trial id → study trial number"""
+        trials = search_trials(study)
+        self.pending = [t for t in trials if not t.state.is_finished()]
+        self.first: dict[str, int] = {config_key(t.params): t.number for t in trials}
+        self.values: dict[int, list[float]] = {t.number: list(t.values) for t in trials if t.values}
+
+    def set_search_properties(self, metric, mode, config, **spec) -> bool:
+        return True  # the space and the objectives are the study's
+
+    def suggest(self, trial_id: str) -> dict | None:
+        if self.pending:
+            trial = self.pending.pop(0)
+            self.number[trial_id] = trial.number
+            return {**trial.params, TRIAL_KEY: trial.user_attrs[TRIAL_ATTR]}
+        for attempt in range(self.max_attempts):
+            trial = self.study.ask(self.distributions)
+            key = config_key(trial.params)
+            first = self.first.get(key)
+            if first is not None and attempt < self.max_attempts - 1:
+                self.skipped += 1
+                trial.set_user_attr(DUPLICATE_ATTR, trial_label(first))
+                if first in self.values:
+                    self.study.tell(trial, self.values[first])
+                else:
+                    self.study.tell(trial, state=_state("PRUNED"))
+                continue
+            trial.set_user_attr(TRIAL_ATTR, trial_label(trial.number))
+            self.first.setdefault(key, trial.number)
+            self.number[trial_id] = trial.number
+            return {**trial.params, TRIAL_KEY: trial_label(trial.number)}
+        return None
+
+    def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        number = self.number.get(trial_id)
+        if number is None:
+            return
+        tell(self.study, number, result or {}, self.metrics, error)
+        values = objective_values(result or {}, self.metrics)
+        if values is not None and not error:
+            self.values[number] = values
+
+    def save(self, checkpoint_path: str) -> None:
+        """Tune snapshots searchers; this one's state is the study, so the snapshot says where it is."""
+        storage = getattr(self.study._storage, "url", "") or getattr(getattr(self.study._storage, "_backend", None), "url", "")
+        with open(checkpoint_path, "w") as f:
+            json.dump({"study": self.study.study_name, "storage": str(storage)}, f)
+
+    def restore(self, checkpoint_path: str) -> None:
+        raise RuntimeError("a flowad search resumes from its Optuna study, never from Tune's searcher snapshot")
+
+
+def tell(study, number: int, result: dict, metrics: list[str], error: bool = False, reason: str = "") -> None:
+    """Tell the study how search trial ``number`` ended (idempotent: a trial already told is left alone)."""
+    trial = study._storage.get_trial(study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number))
+    if trial.state.is_finished():
+        return
+    values = None if error else objective_values(result, metrics)
+    reason = reason or str(result.get("error") or "")
+    if values is not None and not result.get("error"):
+        study.tell(number, values, skip_if_finished=True)
+        return
+    failed = error or bool(result.get("error"))
+    study._storage.set_trial_user_attr(trial._trial_id, REASON_ATTR, (reason or ("crashed (the MLflow run's flowad.error says how)" if failed else "pruned"))[:500])
+    study.tell(number, state=_state("FAIL" if failed else "PRUNED"), skip_if_finished=True)
+
+
+def _state(name: str):
+    from optuna.trial import TrialState
+
+    return getattr(TrialState, name)
