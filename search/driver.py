@@ -76,7 +76,7 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
                num_cpus: int | None = None, progress=print) -> SearchOutcome:
     """Run a search, or (``resume``) finish or extend one: every configured trial ends exactly once, whatever
     killed an earlier driver (:mod:`search.reconcile`). Raises :class:`SearchInterrupted` on Ctrl-C."""
-    from search.ray_session import check_reachable, is_loopback
+    from search.ray_session import check_reachable, configure_environment, is_loopback
     from search.reconcile import reconcile
     from search.resume import check_resumable, stored_config_text
     from search.study import counts, open_study
@@ -85,6 +85,7 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
         search = replace(search, ray=replace(search.ray, address=address))
     as_written = search
     search = absolutized(search)
+    configure_environment()
     if search.ray.address:
         check_reachable(search.ray.address)
     if search.ray.address and not is_loopback(search.ray.address) and search.tracking.uri.startswith("sqlite:"):
@@ -114,9 +115,9 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
              f"MLflow run {search_run.parent_run_id} in experiment {search.tracking.experiment!r}; "
              f"Optuna study {study.study_name!r}")
     if resume:
-        progress(f"resuming: {state.finished} finished ({len(fixed.recovered)} recovered from MLflow, not re-run), "
-                 f"{state.pruned} pruned, {state.failed} failed; {len(fixed.rerun)} to run again (their driver stopped "
-                 f"while they ran: {', '.join(fixed.rerun) or 'none'}), {new} new")
+        progress(f"resuming: {state.finished} finished (recovered from MLflow without a re-run: "
+                 f"{', '.join(fixed.recovered) or 'none'}), {state.pruned} pruned, {state.failed} failed; to run again "
+                 f"(their driver stopped while they ran): {', '.join(fixed.rerun) or 'none'}; {new} new")
     try:
         if fixed.rerun or new:
             run_trials(search, search_run, study, len(fixed.rerun) + new, state.ended, num_cpus, progress)
@@ -128,7 +129,7 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
         progress("computing the Pareto front from the trials' MLflow runs …")
         summary = front.finish_search(search, search_run)
     except (SearchInterrupted, KeyboardInterrupt):
-        interrupt(search_run)
+        interrupt(search_run, study)
         ended = counts(study)
         raise SearchInterrupted(ended.ended, search.trials) from None
     except BaseException as exc:  # the parent run ends either way; --resume picks the search up again
@@ -172,11 +173,15 @@ def run_trials(search: SearchConfig, search_run: tracking.SearchRun, study, n_tr
     tuner.fit()
 
 
-def interrupt(search_run: tracking.SearchRun) -> None:
+def interrupt(search_run: tracking.SearchRun, study) -> None:
     """Ctrl-C: the trials that were running end KILLED (``interrupted``; ``--resume`` runs them again), the
-    parent run ends KILLED, and the front stays tagged ``live``, never ``final``."""
+    parent run ends KILLED, and the front stays tagged ``live``, never ``final``. A trial the study was not told
+    about is interrupted whatever its worker wrote while Tune stopped it (``stopped``, a crash)."""
+    from search.study import TRIAL_ATTR, search_trials
+
+    unfinished = {t.user_attrs[TRIAL_ATTR] for t in search_trials(study) if not t.state.is_finished()}
     for run in tracking.search_children(search_run):
-        if run.info.status == "RUNNING":
+        if run.info.status == "RUNNING" or (run.data.tags.get(tracking.TRIAL) in unfinished and run.info.status != "FINISHED"):
             tracking.end_run(search_run.uri, run.info.run_id, "KILLED", "interrupted")
     tracking.end_run(search_run.uri, search_run.parent_run_id, "KILLED", "interrupted")
 

@@ -54,7 +54,7 @@ class TrialLedger(tune.Callback):
         else:
             self._line(trial, f"pruned at epoch {result.get('epoch', '?')} (dominated at a rung)")
             run = tracking.find_trial_run(self.search_run, label) if label else None
-            if run is not None and run.info.status == "RUNNING":  # stopped before its worker could end the run
+            if run is not None and run.info.status in ("RUNNING", "KILLED"):  # the worker knows only "stopped"
                 tracking.end_run(self.search_run.uri, run.info.run_id, "KILLED", "pruned")
         self._front()
 

@@ -10,7 +10,8 @@ FINISHED with objectives      COMPLETE with its values     the work is done: nev
 KILLED, outcome ``pruned``    PRUNED                       the scheduler stopped it
 FAILED, configuration         FAIL with its reason         it would fail again
 FAILED (crash), KILLED        run again                    its worker or driver was lost mid-trial
-(interrupted), RUNNING, none
+(interrupted, stopped),
+RUNNING, none
 ============================  ===========================  ==========================================
 
 A trial run again keeps its stable id and re-attaches to its run (its metric steps are not logged twice).
@@ -82,6 +83,9 @@ def reconcile(study, search_run: tracking.SearchRun, metrics: list[str]) -> Reco
         if trial.state == TrialState.FAIL and run is None:
             run_id = tracking.trial_run(search_run, label, trial.params)
             tracking.end_run(search_run.uri, run_id, "FAILED", reason or "failed before its run was made")
+            out.repaired.append(label)
+        elif trial.state == TrialState.PRUNED and run is not None and run_outcome(run) != "pruned":
+            tracking.end_run(search_run.uri, run.info.run_id, "KILLED", "pruned")
             out.repaired.append(label)
         elif run is not None and run.info.status == "RUNNING":
             if trial.state == TrialState.PRUNED:

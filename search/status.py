@@ -43,7 +43,7 @@ def status_table(uri: str, experiment: str, search: str | None = None) -> str:
             values.append("" if value is None or not math.isfinite(value) else f"{value:,.{digits}f}")
         front = "*" if run.data.tags.get("pareto") == "true" else ""
         rows.append([run.data.tags.get(tracking.TRIAL, run.info.run_id[:8]), trial_state(run), front,
-                     describe_params(params), *values, reason(run)[:120]])
+                     describe_params(params), reason(run)[:80], *values])
     states = [trial_state(r) for r in children]
     name = parent.data.tags.get(tracking.SEARCH, "?")
     configured = parent.data.tags.get(tracking.TRIALS_TAG) or parent.data.params.get("trials", "?")
@@ -52,5 +52,5 @@ def status_table(uri: str, experiment: str, search: str | None = None) -> str:
             + f"; front: {parent.data.tags.get('flowad.front', 'not computed')}")
     if not rows:
         return head + "\nno trial has started yet"
-    table = text_table(["trial", "state", "front", "model", *objectives, "reason"], rows, left=4)
+    table = text_table(["trial", "state", "front", "model", "reason", *objectives], rows, left=5)
     return f"{head}\n{table}\n* = on the current Pareto front"

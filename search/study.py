@@ -102,6 +102,7 @@ def open_study(search: SearchConfig, fresh: bool = False):
     search trials is refused; one without any (its driver died before the first trial) is replaced."""
     import optuna
 
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # our own lines say which study this is
     url, name = study_url(search), study_name(search)
     try:
         store = storage(url)

@@ -6,7 +6,7 @@ Per epoch it reports ``epoch``/``val_loss``/``static_cost`` (for the pruning sch
 at the end it reports every metric with ``time_*`` seconds. A trial that fails on its own configuration
 (any :class:`~flowad.errors.FlowadInputError`) reports ``error`` (no objectives) and ends its run FAILED
 (``flowad.failure=configuration``) without being retried; a trial the scheduler stops leaves ``tune.report``
-through ``SystemExit`` and ends its run KILLED (pruned); anything else ends the run FAILED (crash) and
+through ``SystemExit`` and ends its run KILLED (``stopped``; the driver says whether it was pruned); anything else ends the run FAILED (crash) and
 re-raises so Tune's FailureConfig can retry it.
 """
 
@@ -52,8 +52,8 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
         tracking.end_run(search_run.uri, run_id, "FAILED", reason, failure=CONFIGURATION)
         tune.report({"error": reason[:500], "failure": CONFIGURATION})
         return
-    except SystemExit:
-        tracking.end_run(search_run.uri, run_id, "KILLED", "pruned")
+    except SystemExit:  # Tune stopped it: pruned or interrupted, which only the driver knows (search.ledger)
+        tracking.end_run(search_run.uri, run_id, "KILLED", "stopped")
         raise
     except KeyboardInterrupt:
         tracking.end_run(search_run.uri, run_id, "KILLED", "interrupted")

@@ -1,0 +1,222 @@
+"""A search survives what clusters do to it: SIGKILL of the driver at any moment, Ctrl-C, a lost worker, pruning.
+
+Each test drives the real CLI in its own process group, as a terminal would, on the session's micro dataset;
+the invariants are read back from MLflow and the Optuna study.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_search import search_yaml, write
+
+pytestmark = pytest.mark.slow
+SPACE = '  student.family: {choices: [qkeras, hgq]}\n  student.bits: {low: 3, high: 8, integer: true}\n'
+
+
+class Driver:
+    """``flowad search run`` in its own process group, its output in a file (a full pipe would block it)."""
+
+    def __init__(self, config: Path, log: Path, resume: bool = False):
+        self.log = log
+        args = [sys.executable, "-m", "search.cli", "search", "run", str(config), "--cpus", "2"] + (["--resume"] if resume else [])
+        with log.open("w") as out:
+            self.process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+                                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def wait_for(self, condition, what: str, timeout: float = 400, poll: float = 0.1) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if condition():
+                return
+            if self.process.poll() is not None:
+                pytest.fail(f"the driver exited ({self.process.returncode}) before {what}:\n{self.output()[-3000:]}")
+            time.sleep(poll)
+        self.kill()
+        pytest.fail(f"timed out waiting for {what}:\n{self.output()[-3000:]}")
+
+    def signal(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, sig)
+
+    def kill(self) -> None:
+        self.signal(signal.SIGKILL)
+        self.process.wait(timeout=60)
+
+    def finish(self, timeout: float = 600) -> int:
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            pytest.fail(f"the driver did not finish:\n{self.output()[-3000:]}")
+
+
+def uri(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/mlflow.db"
+
+
+def runs(tmp_path: Path, search: str):
+    from search import tracking
+
+    try:
+        return tracking.child_runs(uri(tmp_path), "e2e", search)[1]
+    except Exception:  # the store or the parent run is not made yet
+        return []
+
+
+def study(tmp_path: Path, search: str):
+    import optuna
+
+    return optuna.load_study(study_name=f"e2e/{search}", storage=f"sqlite:///{tmp_path}/optuna.db")
+
+
+def check_exactly_once(tmp_path: Path, search: str, trials: int, logs: str) -> list:
+    """The invariants: every configured trial ended exactly once, one live run each, none RUNNING, no metric
+    step logged twice, the study agrees with MLflow, and the final front is the one the runs give."""
+    from mlflow.tracking import MlflowClient
+
+    from search import tracking
+    from search.config import load_search_config
+    from search.front import summarise, trials_table
+    from search.study import TRIAL_ATTR, search_trials
+
+    parent, children = tracking.child_runs(uri(tmp_path), "e2e", search)
+    assert parent.info.status == "FINISHED" and parent.data.tags["flowad.front"] == "final"
+    labels = [r.data.tags[tracking.TRIAL] for r in children]
+    assert len(labels) == trials and len(set(labels)) == trials, labels
+    assert all(r.info.status in ("FINISHED", "KILLED", "FAILED") for r in children), [r.info.status for r in children]
+    assert all(r.data.tags.get(tracking.OUTCOME, "pruned") == "pruned" for r in children if r.info.status == "KILLED")
+    client = MlflowClient(uri(tmp_path))
+    for run in children:
+        for key in run.data.metrics:
+            steps = [m.step for m in client.get_metric_history(run.info.run_id, key)]
+            assert len(steps) == len(set(steps)), (run.data.tags[tracking.TRIAL], key, steps)
+    told = {t.user_attrs[TRIAL_ATTR]: t for t in search_trials(study(tmp_path, search))}
+    assert set(told) == set(labels) and all(t.state.is_finished() for t in told.values())
+    for run in children:
+        trial = told[run.data.tags[tracking.TRIAL]]
+        assert trial.state.name == {"FINISHED": "COMPLETE", "KILLED": "PRUNED", "FAILED": "FAIL"}[run.info.status]
+        if trial.values:
+            assert trial.values == [run.data.metrics[m] for m in ("auc", "lut", "latency_ns")]
+    # a finished trial is trained once: its end is printed once, or it was recovered from MLflow without a re-run
+    for label in labels:
+        ended = len(re.findall(rf"\] {label} .*: (val auc|pruned|failed)", logs))
+        recovered = sum(label in found.split(", ") for found in re.findall(r"without a re-run: ([^)]*)\)", logs))
+        assert ended <= 1 and ended + recovered >= 1, (label, ended, recovered)
+        if recovered:  # told to the study from its FINISHED run, so never listed to run again afterwards
+            after = logs[logs.index(f"without a re-run: "):]
+            reruns = re.findall(r"while they ran\): ([^;]*);", after)
+            assert not any(label in found.split(", ") for found in reruns[1:]), (label, reruns)
+    search_config = load_search_config(tmp_path / f"{search}.yaml")
+    summary = summarise(trials_table(children), search_config.metric_names, search_config.directions,
+                        [None] * 3, search_config.constraints)
+    tagged = {r.info.run_id for r in children if r.data.tags.get("pareto") == "true"}
+    assert tagged == set(summary.front["run_id"]) and tagged
+    return children
+
+
+def no_ray_left() -> None:
+    """A killed driver takes its local Ray with it (Ray's processes share its fate); nothing is left running."""
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        left = subprocess.run(["pgrep", "-f", "raylet|gcs_server|ray::"], capture_output=True, text=True).stdout.split()
+        if not left:
+            return
+        time.sleep(1)
+    pytest.fail(f"Ray processes left behind: {left}")
+
+
+def test_driver_killed_at_any_moment_finishes_every_trial_exactly_once(tmp_path, micro_dataset):
+    trials = 6
+    # a teacher of its own (hidden 12), so the first driver is killed while it trains
+    text = search_yaml(tmp_path, micro_dataset, name="k", trials=trials, space=SPACE).replace("hidden: 16", "hidden: 12")
+    config = write(tmp_path, text, "k.yaml")
+    teachers = Path(micro_dataset).parent / "cache" / "teachers"
+    logs = []
+
+    def cycle(resume: bool, condition, what: str) -> None:
+        driver = Driver(config, tmp_path / f"driver{len(logs)}.log", resume=resume)
+        driver.wait_for(condition(driver), what)
+        driver.kill()
+        logs.append(driver.output())
+        no_ray_left()
+
+    def training_teacher(driver):
+        return lambda: any(not lock.with_suffix("").exists() for lock in teachers.glob("*.pt.lock")
+                           if lock.stat().st_mtime > started)
+
+    def mid_trial(driver):
+        return lambda: any(r.info.status == "RUNNING" and "val_loss" in r.data.metrics for r in runs(tmp_path, "k"))
+
+    def printed(pattern):
+        return lambda driver: (lambda: re.search(pattern, driver.output()) is not None)
+
+    started = time.time()
+    cycle(False, training_teacher, "the teacher's training")
+    cycle(True, mid_trial, "a trial mid-way")
+    cycle(True, printed(r"\[\d/6\] t\d+ .*val auc"), "a trial's report")
+    cycle(True, printed(r"resuming: "), "a resume's reconciliation")
+    cycle(True, printed(r"computing the Pareto front"), "the front computation")
+    last = Driver(config, tmp_path / "driver-last.log", resume=True)
+    assert last.finish() == 0, last.output()[-3000:]
+    logs.append(last.output())
+    assert len(logs) == 6
+    check_exactly_once(tmp_path, "k", trials, "\n".join(logs))
+    assert "to run again (their driver stopped while they ran): none; 0 new" in logs[-1]  # it only computed the front
+    no_ray_left()
+
+
+def test_ctrl_c_interrupts_and_resume_finishes(tmp_path, micro_dataset):
+    config = write(tmp_path, search_yaml(tmp_path, micro_dataset, name="c", trials=4, space=SPACE), "c.yaml")
+    driver = Driver(config, tmp_path / "c.log")
+    driver.wait_for(lambda: any(r.info.status == "RUNNING" and "val_loss" in r.data.metrics for r in runs(tmp_path, "c")),
+                    "a trial mid-way")
+    driver.signal(signal.SIGINT)  # as Ctrl-C in a terminal: the whole foreground process group
+    assert driver.finish(timeout=120) == 130, driver.output()[-3000:]
+    assert "--resume" in driver.output() and "interrupted" in driver.output()
+    from search import tracking
+
+    parent, children = tracking.child_runs(uri(tmp_path), "e2e", "c")
+    assert parent.info.status == "KILLED" and parent.data.tags.get("flowad.front") != "final"
+    assert not [r for r in children if r.info.status == "RUNNING"]
+    interrupted = [r for r in children if r.data.tags.get(tracking.OUTCOME) == "interrupted"]
+    assert interrupted and all(r.info.status == "KILLED" for r in interrupted)
+    no_ray_left()
+    status = subprocess.run([sys.executable, "-m", "search.cli", "search", "status", "--experiment", "e2e",
+                             "--tracking-uri", uri(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert status.returncode == 0 and "interrupted" in status.stdout and "runs again on --resume" in status.stdout
+
+    resumed = Driver(config, tmp_path / "c2.log", resume=True)
+    assert resumed.finish() == 0, resumed.output()[-3000:]
+    check_exactly_once(tmp_path, "c", 4, driver.output() + resumed.output())
+
+
+def test_a_lost_worker_is_retried_on_the_same_run(tmp_path, micro_dataset):
+    text = search_yaml(tmp_path, micro_dataset, name="w", trials=2, space=SPACE).replace(
+        "student: {epochs: 3, patience: 3, batch_size: 64}", "student: {epochs: 8, patience: 8, batch_size: 16}")
+    config = write(tmp_path, text, "w.yaml")
+    driver = Driver(config, tmp_path / "w.log")
+    driver.wait_for(lambda: any(r.info.status == "RUNNING" and "val_loss" in r.data.metrics for r in runs(tmp_path, "w")),
+                    "a trial mid-way")
+    import psutil
+
+    workers = [p for p in psutil.process_iter(["name", "cmdline"])
+               if "ImplicitFunc" in (p.info["name"] or "") + " ".join(p.info["cmdline"] or [])]
+    assert workers, "no Tune worker process found"
+    workers[0].kill()  # a lost node, as Ray sees it: the actor's process dies mid-epoch
+    assert driver.finish() == 0, driver.output()[-3000:]
+    assert "retrying" in driver.output(), driver.output()[-2000:]
+    check_exactly_once(tmp_path, "w", 2, driver.output())
