@@ -153,6 +153,10 @@ class RayConfig:
     """Where Ray Tune keeps experiment state (local dir, or a URI such as ``s3://…`` for clusters)."""
     max_failures: int = 2
     """Retries of a trial whose worker died (not of trials that fail on their own input)."""
+    reuse_actors: bool | None = None
+    """Run the next trial in the previous trial's worker process (saves a few seconds per trial, bench/faults.py).
+    Default: on unless pruning is on. With pruning it is refused: a STOP parks the actor while the stopped
+    trial's training thread runs on to its next report, and the next trial's reset can time out on it."""
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,9 @@ class SearchConfig:
                 from_mapping(StudentConfig, {**self.student, **settings, "family": family})
             except ConfigError as exc:
                 raise ConfigError(f"families.{family}", str(exc)) from None
+        check(not (self.ray.reuse_actors and self.pruning.enabled), "ray.reuse_actors",
+              "actor reuse with pruning on can send the next trial to ERROR while a stopped trial's epoch ends: "
+              "turn one of them off")
         self._check_space()
         self._check_pairings()
 
@@ -253,6 +260,10 @@ class SearchConfig:
                 check(problem is None, key, f"{problem} (student.family {family}, hardware.strategy {strategy})")
 
     @property
+    def reuse_actors(self) -> bool:
+        return self.ray.reuse_actors if self.ray.reuse_actors is not None else not self.pruning.enabled
+
+    @property
     def directions(self) -> list[str]:
         return [o.mode for o in self.objectives]
 
@@ -269,14 +280,17 @@ class SearchConfig:
                 for value in parameter.extremes():
                     parse_widths(value, f"space.{key}")
         for combination in space_combinations(self.space):
-            try:
-                mapping = trial_mapping(self, combination)
-                from_mapping(TeacherConfig, mapping["teacher"])
-                from_mapping(StudentConfig, mapping["student"])
-                trial_hardware(self, combination)
-            except ConfigError as exc:
-                shown = ", ".join(f"{k}={v}" for k, v in relevant_params(combination).items())
-                raise ConfigError("space", f"the combination {shown} cannot be built: {exc}") from None
+            mapping = trial_mapping(self, combination)
+            for section, build in (("teacher", lambda: from_mapping(TeacherConfig, mapping["teacher"])),
+                                   ("student", lambda: from_mapping(StudentConfig, mapping["student"])),
+                                   ("hardware", lambda: trial_hardware(self, combination))):
+                try:
+                    build()
+                except ConfigError as exc:
+                    key = f"{section}.{exc.key.split('.')[0]}"
+                    key = f"space.{key}" if key in self.space else "space"
+                    shown = ", ".join(f"{k}={v}" for k, v in relevant_params(combination).items())
+                    raise ConfigError(key, f"the combination {shown} cannot be built: {exc}") from None
 
 
 MAX_COMBINATIONS = 4096

@@ -169,7 +169,7 @@ def run_trials(search: SearchConfig, search_run: tracking.SearchRun, study, n_tr
     tuner = tune.Tuner(fn, run_config=run_config,
                        tune_config=tune.TuneConfig(search_alg=ConcurrencyLimiter(searcher, max_concurrent=search.concurrency),
                                                    scheduler=scheduler, num_samples=n_trials,
-                                                   reuse_actors=not search.pruning.enabled))
+                                                   reuse_actors=search.reuse_actors))
     tuner.fit()
 
 

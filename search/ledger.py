@@ -16,14 +16,14 @@ from search.config import SearchConfig, describe_params
 from search.study import TRIAL_KEY
 
 
-def error_line(trial) -> str:
-    """The last line of a Tune trial's error trace (``RuntimeError: …``), or a plain description."""
+def error_line(trial, unknown: str = "") -> str:
+    """The last line of a Tune trial's error trace (``RuntimeError: …``), or ``unknown``."""
     try:
         text = trial.get_error() or ""
     except Exception:
         text = ""
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    return lines[-1][:300] if lines else f"crashed after {trial.num_failures} attempt(s)"
+    return lines[-1][:300] if lines else (unknown or f"crashed after {trial.num_failures} attempt(s)")
 
 
 def result_line(result: dict) -> str:
@@ -60,7 +60,7 @@ class TrialLedger(tune.Callback):
 
     def on_trial_recover(self, iteration, trials, trial, **info) -> None:
         label = (trial.config or {}).get(TRIAL_KEY, trial.trial_id)
-        self.emit(f"  {label}: {error_line(trial)}; retrying ({trial.num_failures} of "
+        self.emit(f"  {label}: {error_line(trial, 'its worker crashed or was lost')}; retrying ({trial.num_failures} of "
                   f"{self.search.ray.max_failures} retries), on the same MLflow run")
 
     def on_trial_error(self, iteration, trials, trial, **info) -> None:

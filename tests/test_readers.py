@@ -44,6 +44,20 @@ def test_wrong_hdf5_shape_is_refused(tmp_path, shape):
         read_adc2021(tmp_path / "bad.h5")
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_hdf5_values_are_refused_with_where(tmp_path, bad):
+    from tests.conftest import run_cli
+    from tests.test_cli import assert_one_line_error
+
+    particles = adc2021_file(tmp_path / "bad.h5")
+    particles[7, 3, 1] = bad  # event 7, slot 3 (an electron), eta
+    with h5py.File(tmp_path / "bad.h5", "w") as f:
+        f.create_dataset("Particles", data=particles)
+    with pytest.raises(FlowadInputError, match=r"1 non-finite value.*event 7, slot 3, eta"):
+        load(tmp_path / "bad.h5")
+    assert_one_line_error(run_cli("data", "info", str(tmp_path / "bad.h5")), "bad.h5", "'Particles'", "event 7")
+
+
 def test_damaged_inputs_give_clear_errors(tmp_path, micro_dataset):
     (tmp_path / "junk.h5").write_bytes(b"not hdf5 at all")
     with pytest.raises(FlowadInputError, match="not a readable HDF5 file"):

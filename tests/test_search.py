@@ -72,6 +72,10 @@ def test_front_and_hypervolume_from_optuna():
     (lambda y: y.replace("high: 8,", "high: 40,"), "space.student.bits"),
     (lambda y: y.replace("uri: 'sqlite:///", "uri: 'nosuch:///"), "not a tracking URI"),
     (lambda y: y.replace("sampler", "x") + "sampler: cmaes\n", "sampler"),
+    # a combination no single parameter's extremes show: QKeras integer bits at or above the weight bits
+    (lambda y: y.replace("space:\n", "space:\n  student.integer_bits: {choices: [1, 3]}\n"),
+     "space.student.integer_bits: the combination student.integer_bits=3, student.family=qkeras, student.widths=8, student.bits=3"),
+    (lambda y: y.replace("{metric: auc}", "{metric: auc/no_such_signal}"), "signal 'no_such_signal'"),
 ])
 def test_bad_search_configs_are_one_line(tmp_path, micro_dataset, change, message):
     path = write(tmp_path, change(search_yaml(tmp_path, micro_dataset)))
@@ -180,53 +184,6 @@ def test_search_logs_front_then_pareto_and_select_work(tmp_path, micro_dataset):
     assert_one_line_error(again, "already holds a search")
 
 
-@pytest.mark.slow
-def test_killed_driver_resumes_with_every_trial_exactly_once(tmp_path, micro_dataset):
-    trials = 6
-    space = '  student.family: {choices: [qkeras, hgq]}\n  student.bits: {low: 3, high: 8, integer: true}\n'
-    path = write(tmp_path, search_yaml(tmp_path, micro_dataset, name="r", trials=trials, space=space))
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    log = tmp_path / "driver.log"
-    with log.open("w") as out:  # a file, not a pipe: nobody reads a pipe here, and a full one blocks the driver
-        driver = subprocess.Popen([sys.executable, "-m", "search.cli", "search", "run", str(path), "--cpus", "2"],
-                                  cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.time() + 400
-    try:
-        while time.time() < deadline:
-            time.sleep(2)
-            if driver.poll() is not None:
-                pytest.fail(f"the driver exited ({driver.returncode}) before it was killed:\n{log.read_text()[-3000:]}")
-            if "MLflow run" in log.read_text():  # the driver has made the store and its parent run
-                try:
-                    _, runs = children(tmp_path, "r")
-                except Exception:
-                    continue
-                if sum(r.info.status != "RUNNING" for r in runs) >= 2:
-                    break
-        else:
-            pytest.fail("the search never finished two trials")
-        assert driver.poll() is None, "the search finished before it could be killed"
-        time.sleep(3)  # let Tune persist its experiment state once more
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(driver.pid, signal.SIGKILL)
-        driver.wait()
-    subprocess.run([sys.executable, "-m", "ray.scripts.scripts", "stop", "--force"], capture_output=True, timeout=120)
-
-    resumed = run_cli("search", "run", str(path), "--resume", "--cpus", "2")
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    parent, runs = children(tmp_path, "r")
-    ids = [r.data.tags["flowad.trial_id"] for r in runs]
-    assert len(ids) == trials and len(set(ids)) == trials, ids  # no duplicate, none lost
-    assert not [r for r in runs if r.info.status == "RUNNING"]  # no orphan
-    assert parent.info.status == "FINISHED"
-    from ray.tune import ExperimentAnalysis
-
-    analysis = ExperimentAnalysis(str(tmp_path / "ray" / "r"))
-    assert sorted(t.trial_id for t in analysis.trials) == sorted(ids)
-    assert all(t.status in ("TERMINATED", "ERROR") for t in analysis.trials)
-
-
 def test_trial_configs_take_family_specific_widths_and_settings(tmp_path, micro_dataset):
     from search.config import load_search_config, trial_mapping
 
@@ -248,34 +205,96 @@ def test_a_missing_dataset_is_refused_before_anything_is_started(tmp_path):
     assert not (tmp_path / "ray").exists() and not (tmp_path / "mlflow.db").exists()
 
 
-def test_distinct_configs_never_reruns_a_configuration_until_the_space_is_exhausted(tmp_path):
+def space_study(tmp_path, choices=(1, 2)):
     import optuna
-    from ray import tune
 
-    from search.distinct import DistinctConfigs
-    from search.optuna_search import MultiObjectiveOptunaSearch
+    from search.config import Parameter
+    from search.study import distributions
 
-    inner = MultiObjectiveOptunaSearch(space={"a": tune.choice([1, 2])}, metric=["auc", "lut"], mode=["max", "min"],
-                                       sampler=optuna.samplers.RandomSampler(seed=3))
-    searcher = DistinctConfigs(inner, max_attempts=20)
-    first = searcher.suggest("t1")
-    searcher.on_trial_complete("t1", {"auc": 0.8, "lut": 10.0})
-    second = searcher.suggest("t2")
-    assert second != first  # the only other configuration
-    searcher.on_trial_complete("t2", {"auc": 0.7, "lut": 5.0})
-    third = searcher.suggest("t3")  # nothing new is left: after 20 tries the duplicate runs
-    assert third in (first, second) and searcher.skipped >= 19
-    states = [t.state for t in inner._ot_study.trials]
-    assert states.count(optuna.trial.TrialState.COMPLETE) == 2 + searcher.skipped  # skipped ones told their known result
-    searcher.save(tmp_path / "state.pkl")
-    restored = DistinctConfigs(MultiObjectiveOptunaSearch(space={"a": tune.choice([1, 2])}, metric=["auc", "lut"],
-                                                          mode=["max", "min"]))
-    restored.restore(tmp_path / "state.pkl")
-    assert restored.first_trial == searcher.first_trial and len(restored.inner._ot_study.trials) == len(states)
+    store = f"sqlite:///{tmp_path}/optuna.db"
+    study = optuna.create_study(storage=store, study_name="s", directions=["maximize", "minimize"],
+                                sampler=optuna.samplers.RandomSampler(seed=3), load_if_exists=True)
+    return study, distributions({"student.bits": Parameter(choices=tuple(choices))})
+
+
+def test_the_study_searcher_never_reruns_a_configuration_until_the_space_is_exhausted(tmp_path):
+    import optuna
+
+    from search.study import TRIAL_KEY, counts
+    from search.study_searcher import StudySearcher
+
+    study, space = space_study(tmp_path)
+    searcher = StudySearcher(study, space, ["auc", "lut"], max_attempts=20)
+    first = searcher.suggest("a")
+    searcher.on_trial_complete("a", {"auc": 0.8, "lut": 10.0})
+    second = searcher.suggest("b")
+    assert second["student.bits"] != first["student.bits"]  # the only other configuration
+    assert (first[TRIAL_KEY], second[TRIAL_KEY]) == ("t0000", second[TRIAL_KEY]) and second[TRIAL_KEY] != "t0000"
+    searcher.on_trial_complete("b", {"error": "cannot be built"})
+    third = searcher.suggest("c")  # nothing new is left: after 20 tries the duplicate runs
+    assert third["student.bits"] in (1, 2) and searcher.skipped >= 19
+    states = [t.state for t in study.trials]
+    assert states.count(optuna.trial.TrialState.FAIL) == 1
+    assert counts(study).finished == 1 and counts(study).failed == 1 and counts(study).running == 1
+    # a second driver on the same study hands the trial that was running out first, under the same id
+    again = StudySearcher(optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path}/optuna.db"), space, ["auc", "lut"])
+    assert again.suggest("x") == third
+    again.on_trial_complete("x", {"auc": 0.7, "lut": 5.0})
+    again.on_trial_complete("x", {"auc": 0.1, "lut": 1.0})  # told once: a repeat changes nothing
+    assert study.trials[int(third[TRIAL_KEY][1:])].values == [0.7, 5.0]
+
+
+def test_reconcile_recovers_finished_runs_and_reruns_lost_ones(tmp_path):
+    """The moment a driver dies decides nothing: MLflow's record of each trial's run is what counts."""
+    from optuna.trial import TrialState
+
+    from search import tracking
+    from search.reconcile import CONFIGURATION, reconcile
+    from search.study import TRIAL_ATTR, trial_label
+
+    study, space = space_study(tmp_path, choices=(1, 2, 3, 4, 5))
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    run = tracking.open_search(uri, "e", str(tmp_path / "art"), "s", False, params={}, config_text="x")
+    trials = [study.ask(space) for _ in range(6)]
+    for t in trials[:5]:
+        t.set_user_attr(TRIAL_ATTR, trial_label(t.number))
+    ids = [tracking.trial_run(run, trial_label(t.number), t.params) for t in trials[:4]]
+    tracking.log_metrics(uri, ids[0], {"auc": 0.9, "lut": 100.0})
+    tracking.end_run(uri, ids[0], "FINISHED")  # finished, but its driver died before telling the study
+    tracking.end_run(uri, ids[1], "KILLED", "interrupted")  # Ctrl-C while it ran
+    tracking.end_run(uri, ids[2], "FAILED", "integer_bits must be < bits", failure=CONFIGURATION)
+    # ids[3] still RUNNING (SIGKILL mid-trial); trials[4] has no run at all; trials[5] was never a trial
+    fixed = reconcile(study, run, ["auc", "lut"])
+    labels = [trial_label(t.number) for t in trials]
+    assert fixed.recovered == [labels[0]] and fixed.rerun == [labels[1], labels[3], labels[4]]
+    states = [t.state for t in study.trials]
+    assert states == [TrialState.COMPLETE, TrialState.RUNNING, TrialState.FAIL, TrialState.RUNNING,
+                      TrialState.RUNNING, TrialState.FAIL]
+    assert study.trials[0].values == [0.9, 100.0]
+    assert reconcile(study, run, ["auc", "lut"]).recovered == []  # idempotent
+
+
+def test_resume_refuses_a_changed_config_and_only_lets_trials_grow(tmp_path, micro_dataset):
+    from flowad.configio import from_mapping
+    import yaml
+
+    from search.config import SearchConfig
+    from search.resume import check_resumable
+
+    text = search_yaml(tmp_path, micro_dataset, name="r", trials=4)
+    stored = from_mapping(SearchConfig, yaml.safe_load(text))
+    from dataclasses import replace
+
+    check_resumable(text, replace(stored, trials=9))  # extend: fine
+    with pytest.raises(Exception, match="trials may only grow"):
+        check_resumable(text, replace(stored, trials=3))
+    changed = from_mapping(SearchConfig, yaml.safe_load(text.replace("{metric: lut}", "{metric: dsp}").replace("concurrency: 2", "concurrency: 1")))
+    with pytest.raises(Exception, match=r"concurrency \(2 → 1\).*objectives"):
+        check_resumable(text, changed)
 
 
 def test_a_parameter_the_family_ignores_does_not_make_a_configuration_new():
-    from search.distinct import config_key
+    from search.study_searcher import config_key
 
     qkeras = {"student.family": "qkeras", "student.widths": "16-8", "student.lgn_widths": "512-256", "student.beta": 1e-7}
     assert config_key(qkeras) == config_key({**qkeras, "student.beta": 3e-7, "student.lgn_widths": "1024-512"})
