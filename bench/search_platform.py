@@ -31,7 +31,10 @@ STEPS = ("data", "teacher_wait", "teacher", "distill", "convert", "estimate", "c
 def breakdown(search_dir: Path) -> None:
     from ray.tune import ExperimentAnalysis
 
-    trials = [t.last_result for t in ExperimentAnalysis(str(search_dir)).trials if t.last_result and "auc" in t.last_result]
+    # one Tune experiment per driver that ran the search (a resumed search has several: driver-<time>/)
+    folders = sorted({p.parent for p in search_dir.glob("**/experiment_state*.json")})
+    trials = [t.last_result for folder in folders for t in ExperimentAnalysis(str(folder)).trials
+              if t.last_result and "auc" in t.last_result]
     if not trials:
         print(f"no finished trials under {search_dir}")
         return

@@ -49,8 +49,11 @@ def default_reference(values: np.ndarray, directions: Sequence[str], metrics: Se
             reference.append(0.5 if metric.startswith("auc") else 0.0)
         else:
             column = values[:, j][np.isfinite(values[:, j])]
+            if not len(column):  # nothing finished: any reference gives a hypervolume of 0
+                reference.append(1.0)
+                continue
             worst = column.max() if direction == "min" else column.min()
-            reference.append(float(worst * 1.1 if worst > 0 else worst + 1.0) if len(column) else 1.0)
+            reference.append(float(worst * 1.1 if worst > 0 else worst + 1.0))
     return reference
 
 

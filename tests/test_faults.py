@@ -202,6 +202,12 @@ def test_ctrl_c_interrupts_and_resume_finishes(tmp_path, micro_dataset):
     resumed = Driver(config, tmp_path / "c2.log", resume=True)
     assert resumed.finish() == 0, resumed.output()[-3000:]
     check_exactly_once(tmp_path, "c", 4, driver.output() + resumed.output())
+    # a finished search is extended by a larger `trials`; nothing else may change
+    config.write_text(config.read_text().replace("trials: 4", "trials: 5"))
+    extended = Driver(config, tmp_path / "c3.log", resume=True)
+    assert extended.finish() == 0, extended.output()[-3000:]
+    assert "; 1 new" in extended.output()
+    check_exactly_once(tmp_path, "c", 5, driver.output() + resumed.output() + extended.output())
 
 
 def test_a_lost_worker_is_retried_on_the_same_run(tmp_path, micro_dataset):

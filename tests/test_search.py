@@ -66,6 +66,16 @@ def test_front_and_hypervolume_from_optuna():
     assert hypervolume(values, ["max", "min"], [0.5, 300.0]) == pytest.approx(95.0)
 
 
+def test_a_search_with_no_finished_trial_has_an_empty_front_not_a_crash():
+    import pandas as pd
+
+    from search.front import summarise, trials_table
+
+    for table in (trials_table([]), pd.DataFrame({"run_id": ["a"], "trial_id": ["t0000"], "status": ["FAILED"]})):
+        summary = summarise(table, ["auc", "lut"], ["max", "min"], [None, None])
+        assert summary.completed == 0 and summary.front_size == 0 and summary.hypervolume == 0
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda y: y.replace("{metric: lut}", "{metric: luts}"), "unknown metric 'luts'"),
     (lambda y: y.split("space:")[0] + "space: {}\n" + "trials:" + y.split("trials:")[1], "search space is empty"),
@@ -76,6 +86,7 @@ def test_front_and_hypervolume_from_optuna():
     (lambda y: y.replace("space:\n", "space:\n  student.integer_bits: {choices: [1, 3]}\n"),
      "space.student.integer_bits: the combination student.integer_bits=3, student.family=qkeras, student.widths=8, student.bits=3"),
     (lambda y: y.replace("{metric: auc}", "{metric: auc/no_such_signal}"), "signal 'no_such_signal'"),
+    (lambda y: y.replace("ray: {storage_path:", "ray: {reuse_actors: true, storage_path:"), "ray.reuse_actors"),
 ])
 def test_bad_search_configs_are_one_line(tmp_path, micro_dataset, change, message):
     path = write(tmp_path, change(search_yaml(tmp_path, micro_dataset)))
@@ -259,6 +270,10 @@ def test_reconcile_recovers_finished_runs_and_reruns_lost_ones(tmp_path):
     for t in trials[:5]:
         t.set_user_attr(TRIAL_ATTR, trial_label(t.number))
     ids = [tracking.trial_run(run, trial_label(t.number), t.params) for t in trials[:4]]
+    lost = study.ask(space)  # failed in a worker before its run was made, and the study was told
+    lost.set_user_attr(TRIAL_ATTR, trial_label(lost.number))
+    lost.set_user_attr("flowad.reason", "ModuleNotFoundError: no module named 'flowad'")
+    study.tell(lost, state=TrialState.FAIL)
     tracking.log_metrics(uri, ids[0], {"auc": 0.9, "lut": 100.0})
     tracking.end_run(uri, ids[0], "FINISHED")  # finished, but its driver died before telling the study
     tracking.end_run(uri, ids[1], "KILLED", "interrupted")  # Ctrl-C while it ran
@@ -269,7 +284,9 @@ def test_reconcile_recovers_finished_runs_and_reruns_lost_ones(tmp_path):
     assert fixed.recovered == [labels[0]] and fixed.rerun == [labels[1], labels[3], labels[4]]
     states = [t.state for t in study.trials]
     assert states == [TrialState.COMPLETE, TrialState.RUNNING, TrialState.FAIL, TrialState.RUNNING,
-                      TrialState.RUNNING, TrialState.FAIL]
+                      TrialState.RUNNING, TrialState.FAIL, TrialState.FAIL]
+    made = tracking.find_trial_run(run, trial_label(lost.number))  # the failure has a run that says why
+    assert made.info.status == "FAILED" and "ModuleNotFoundError" in made.data.tags["flowad.error"]
     assert study.trials[0].values == [0.9, 100.0]
     assert reconcile(study, run, ["auc", "lut"]).recovered == []  # idempotent
 
