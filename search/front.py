@@ -131,6 +131,11 @@ def tag_front(search: SearchConfig, search_run: tracking.SearchRun) -> FrontSumm
             client.set_tag(run_id, "pareto", value)
     client.set_tag(search_run.parent_run_id, FRONT_TAG,
                    f"live: {summary.front_size} models from {summary.completed} finished trials")
+    ended = int((summary.table["status"] != "RUNNING").sum()) if len(summary.table) else 0
+    progress = {"hypervolume": summary.hypervolume, "front_size": summary.front_size,
+                "trials_completed": summary.completed, "trials_failed": summary.failed, "trials_pruned": summary.pruned}
+    # step = trials ended so far: the parent's history is the front's growth (a resume re-logs no step)
+    tracking.RunLog(search_run.uri, search_run.parent_run_id, tuple(progress)).log(progress, step=ended)
     return summary
 
 
@@ -150,9 +155,6 @@ def finish_search(search: SearchConfig, search_run: tracking.SearchRun) -> Front
             note = "No Pareto plot against " + "; ".join(f"{c}: {why}" for c, why in skipped.items()) + "."
             client.set_tag(search_run.parent_run_id, "flowad.plots_note", note)
             client.set_tag(search_run.parent_run_id, "mlflow.note.content", note)
-    tracking.log_metrics(search_run.uri, search_run.parent_run_id, {
-        "hypervolume": summary.hypervolume, "trials_completed": summary.completed, "trials_failed": summary.failed,
-        "trials_pruned": summary.pruned, "front_size": summary.front_size})
     client.set_tag(search_run.parent_run_id, "flowad.hypervolume_reference",
                    ", ".join(f"{m}={r:g}" for m, r in zip(search.metric_names, summary.reference)))
     client.set_tag(search_run.parent_run_id, FRONT_TAG, "final" if summary.completed else

@@ -193,11 +193,13 @@ class RunLog:
     lost re-attaches to its run and repeats its first epochs; what the run already holds is not logged twice
     (its history keeps the first attempt's values for those steps)."""
 
-    def __init__(self, uri: str, run_id: str):
+    def __init__(self, uri: str, run_id: str, keys: tuple[str, ...] | None = None):
+        """``keys``: the only metrics this log will be given (fewer histories to read), default all the run has."""
         self.uri, self.run_id = uri, run_id
         client = client_for(uri)
+        present = client.get_run(run_id).data.metrics
         self.logged: dict[str, set[int]] = {key: {m.step for m in client.get_metric_history(run_id, key)}
-                                            for key in client.get_run(run_id).data.metrics}
+                                            for key in present if keys is None or key in keys}
 
     def log(self, metrics: dict[str, Any], step: int | None = None) -> None:
         step = step or 0
