@@ -120,7 +120,20 @@ def invariants(work: Path, name: str, trials: int, logs: str) -> dict[str, int]:
             "repeated_steps": repeated}
 
 
+def warm(config: Path) -> None:
+    """Generate the dataset and cost the baselines' firmware first, so both searches below start equally warm
+    (each still trains a teacher of its own)."""
+    from search.baselines import reference_metrics
+    from search.config import load_search_config
+    from search.driver import absolutized, warm_shared_inputs
+
+    search = absolutized(load_search_config(config))
+    warm_shared_inputs(search)
+    reference_metrics(search)
+
+
 def kills(work: Path, trials: int) -> None:
+    warm(search_yaml(work, "clean", trials, teacher_seed=1))
     reference = Driver(search_yaml(work, "clean", trials, teacher_seed=1), work / "clean.log", resume=False)
     reference.run_until(lambda: False)
     clean_seconds = reference.seconds
