@@ -55,6 +55,7 @@ def add_search_commands(commands) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from search import tracking
     from search.config import load_search_config
     from search.driver import SearchInterrupted, run_search
     from search.ray_session import stop_ray
@@ -90,7 +91,10 @@ def _run(args: argparse.Namespace) -> int:
     print(f"\n{outcome.n_completed} trials completed, {outcome.n_pruned} stopped early, {outcome.n_failed} failed "
           f"in {outcome.seconds / 60:.1f} min; Pareto front: {outcome.front_size} models, hypervolume {outcome.hypervolume:.6g}")
     print(f"front:   flowad search pareto --experiment {config.tracking.experiment} --search {config.name} --tracking-uri {config.tracking.uri}")
-    print(f"browse:  make mlflow-ui, then http://127.0.0.1:5000/#/experiments/{run.experiment_id}/runs/{run.parent_run_id}")
+    base = "http://127.0.0.1:5000" if run.uri.startswith("sqlite:") else run.uri.rstrip("/")
+    links = tracking.ui_links(base, run.experiment_id, run.parent_run_id)
+    print(f"browse:  {'make mlflow-ui, then ' if run.uri.startswith('sqlite:') else ''}{links['front']}  (the interactive front)")
+    print(f"         {links['runs']}  (every trial, named by its model)")
     return 0
 
 

@@ -163,8 +163,10 @@ class RayConfig:
 class TrackingConfig:
     uri: str = "sqlite:///mlflow/mlflow.db"
     experiment: str = "flowad"
-    artifacts: str = "mlflow/artifacts"
-    """Artifact root for experiments this search creates (local dir or URI)."""
+    artifacts: str | None = None
+    """Artefact root of an experiment this search creates: a local dir or any URI MLflow writes to (``s3://…``,
+    ``gs://…``, ``mlflow-artifacts:/…``). Default: ``artifacts/`` beside a SQLite store; with a tracking server,
+    the server's own store (served artefacts), which every node and ``select`` reach through the server."""
     study: str | None = None
     """Database URL of the search's Optuna study (``postgresql://…``); default: ``optuna.db`` beside a SQLite
     tracking store, else in a local ``ray.storage_path`` (see :mod:`search.study`)."""
@@ -373,6 +375,12 @@ def relevant_params(params: dict[str, Any]) -> dict[str, Any]:
             continue
         kept[key] = value
     return kept
+
+
+def student_label(search: SearchConfig, params: dict[str, Any]) -> str:
+    """The student a trial's parameters make, as its family names it (``hgq 32-16 @6b``, ``lgn 1024-512 @3 thr``)."""
+    student = from_mapping(StudentConfig, trial_mapping(search, params)["student"])
+    return STUDENT_FAMILIES[student.family].label(student)
 
 
 def describe_params(params: dict[str, Any]) -> str:

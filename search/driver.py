@@ -47,9 +47,9 @@ def absolutized(search: SearchConfig) -> SearchConfig:
                    tracking=replace(search.tracking, uri=tracking.absolute_uri(search.tracking.uri)))
 
 
-def warm_shared_inputs(search: SearchConfig) -> None:
+def warm_shared_inputs(search: SearchConfig) -> Path:
     """Generate the dataset once on the driver (trials then only read it) and check that every signal the search
-    names is in it; teachers stay per-trial, locked."""
+    names is in it; returns the dataset's path (its directory in the cache). Teachers stay per-trial, locked."""
     from flowad.data import load
     from flowad.distill.run import resolve_dataset
 
@@ -62,6 +62,7 @@ def warm_shared_inputs(search: SearchConfig) -> None:
         if missing:
             raise FlowadInputError(f"signal {missing[0]!r} (in signals or an objective) is not in the dataset {dataset} "
                                    f"(has: {', '.join(sorted(processes - {source.background}))})")
+    return Path(dataset).resolve()
 
 
 class SearchInterrupted(Exception):
@@ -86,13 +87,20 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
     as_written = search
     search = absolutized(search)
     configure_environment()
+    if search.ray.address and not is_loopback(search.ray.address):  # what the config alone says, before connecting
+        if search.tracking.uri.startswith("sqlite:"):
+            raise FlowadInputError("a remote Ray cluster needs a tracking server URI (http(s)://…), not a SQLite file "
+                                   "that only this machine can write: set tracking.uri")
+        if tracking.is_local_location(search.tracking.artifacts):
+            tracking.check_shared_artifacts(search.tracking.uri, search.tracking.experiment, search.tracking.artifacts)
     if search.ray.address:
         check_reachable(search.ray.address)
-    if search.ray.address and not is_loopback(search.ray.address) and search.tracking.uri.startswith("sqlite:"):
-        raise FlowadInputError("a remote Ray cluster needs a tracking server URI (http(s)://…), not a SQLite file "
-                               "that only this machine can write: set tracking.uri")
+        if not is_loopback(search.ray.address):  # an existing experiment's own artefact root must be shared too
+            tracking.check_shared_artifacts(search.tracking.uri, search.tracking.experiment, search.tracking.artifacts)
     start = time.perf_counter()
-    warm_shared_inputs(search)  # before Ray or any run is started: a bad dataset leaves nothing behind
+    dataset = warm_shared_inputs(search)  # before Ray or any run is started: a bad dataset leaves nothing behind
+    # trials get the dataset's directory in the shared cache, never the driver's data YAML (docs/cluster.md)
+    search = replace(search, data=replace(search.data, path=str(dataset)))
     if resume:
         previous = tracking.find_search(search.tracking.uri, search.tracking.experiment, search.name)
         check_resumable(stored_config_text(search.tracking.uri, previous), as_written)

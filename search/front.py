@@ -44,6 +44,7 @@ def trials_table(children) -> pd.DataFrame:
     rows = []
     for run in children:
         row = {"run_id": run.info.run_id, "trial_id": run.data.tags.get(tracking.TRIAL, ""), "status": run.info.status,
+               "run_name": run.data.tags.get("mlflow.runName", run.info.run_name or ""),
                "outcome": run.data.tags.get("flowad.outcome", ""), "error": run.data.tags.get("flowad.error", ""),
                "estimator": run.data.tags.get("flowad.estimator", ""), "design": run.data.tags.get(tracking.DESIGN_KIND, ""),
                "estimator_surrogate": run.data.tags.get("flowad.estimator_surrogate", "")}
@@ -131,12 +132,62 @@ def tag_front(search: SearchConfig, search_run: tracking.SearchRun) -> FrontSumm
             client.set_tag(run_id, "pareto", value)
     client.set_tag(search_run.parent_run_id, FRONT_TAG,
                    f"live: {summary.front_size} models from {summary.completed} finished trials")
+    log_front_page(search, search_run, summary)
     ended = int((summary.table["status"] != "RUNNING").sum()) if len(summary.table) else 0
     progress = {"hypervolume": summary.hypervolume, "front_size": summary.front_size,
                 "trials_completed": summary.completed, "trials_failed": summary.failed, "trials_pruned": summary.pruned}
     # step = trials ended so far: the parent's history is the front's growth (a resume re-logs no step)
     tracking.RunLog(search_run.uri, search_run.parent_run_id, tuple(progress)).log(progress, step=ended)
     return summary
+
+
+def front_points(summary: FrontSummary, metrics: list[str], experiment_id: str) -> list[dict]:
+    """The finished trials as the points of :func:`search.pareto_html.pareto_html`."""
+    from search.config import describe_params
+
+    finished = summary.table[summary.table["status"] == "FINISHED"] if summary.completed else summary.table.iloc[:0]
+    shown = list(dict.fromkeys([*metrics, *PLOT_COSTS]))
+    points = []
+    for _, row in finished.iterrows():
+        params = {c.removeprefix("param."): row[c] for c in finished.columns if c.startswith("param.") and row[c] == row[c]}
+        values = {m: float(pd.to_numeric(row.get(m), errors="coerce")) for m in shown if m in row}
+        figures = ", ".join(f"{m} {v:,.4g}" for m, v in values.items())
+        points.append({"trial": row["trial_id"], "run_name": row.get("run_name") or row["trial_id"],
+                       "family": params.get("student.family", "?"), "front": bool(row["pareto"]),
+                       "link": f"/#/experiments/{experiment_id}/runs/{row['run_id']}",
+                       "tooltip": f"{row.get('run_name') or row['trial_id']}\n{describe_params(params)}\n{figures}", **values})
+    return points
+
+
+def log_front_page(search: SearchConfig, search_run: tracking.SearchRun, summary: FrontSummary, note: str = "") -> None:
+    """``pareto/pareto.html`` on the parent run: the interactive front (search.pareto_html), rewritten as trials end."""
+    from search.pareto_html import pareto_html
+
+    client = tracking.client_for(search_run.uri)
+    quality = search.metric_names[0]
+    points = front_points(summary, search.metric_names, search_run.experiment_id)
+    finished = summary.table[summary.table["status"] == "FINISHED"] if summary.completed else summary.table.iloc[:0]
+    teacher = pd.to_numeric(finished.get(f"teacher_{quality}", pd.Series(dtype=float)), errors="coerce")
+    ceiling = float(teacher.max()) if len(teacher.dropna()) else None
+    costs = [c for c in PLOT_COSTS if c not in constant_costs(finished)] or ["lut"]
+    baselines = baselines_from_metrics(client.get_run(search_run.parent_run_id).data.metrics)
+    page = pareto_html(points, quality, costs, baselines, ceiling, title=f"{search.name}: {quality} against cost",
+                       note=note or "; ".join(f"no {c} panel: {why}" for c, why in constant_costs(finished).items()))
+    with tempfile.TemporaryDirectory(prefix="flowad-front-") as tmp:
+        path = Path(tmp) / "pareto.html"
+        path.write_text(page)
+        client.log_artifact(search_run.parent_run_id, str(path), "pareto")
+
+
+def search_description(search: SearchConfig, summary: FrontSummary, note: str = "") -> str:
+    """The parent run's description (markdown): where the front is and how to ship one of its models."""
+    return (f"**Search `{search.name}`**: {summary.completed} finished, {summary.pruned} pruned, {summary.failed} failed "
+            f"trials; {summary.front_size} on the Pareto front of {', '.join(f'{d} {m}' for d, m in zip(search.directions, search.metric_names))} "
+            f"(validation split).\n\n"
+            "**The front**: Artifacts → `pareto/pareto.html` (interactive: hover a point for its model, click to open "
+            "its run); `pareto/pareto.csv` for the table; the PNGs for papers. Front members carry the tag `pareto=true`."
+            f"\n\n**Ship one**: `flowad search select --experiment {search.tracking.experiment} --search {search.name} "
+            "[--max-lut N] [--run-id RUN]`" + (f"\n\n{note}" if note else ""))
 
 
 def finish_search(search: SearchConfig, search_run: tracking.SearchRun) -> FrontSummary:
@@ -151,10 +202,11 @@ def finish_search(search: SearchConfig, search_run: tracking.SearchRun) -> Front
             for path in write_front(summary, search.metric_names, tmp, title=search.name, baselines=baselines):
                 client.log_artifact(search_run.parent_run_id, str(path), "pareto")
         skipped = constant_costs(finished)
+        note = ""
         if skipped:
             note = "No Pareto plot against " + "; ".join(f"{c}: {why}" for c, why in skipped.items()) + "."
             client.set_tag(search_run.parent_run_id, "flowad.plots_note", note)
-            client.set_tag(search_run.parent_run_id, "mlflow.note.content", note)
+        client.set_tag(search_run.parent_run_id, "mlflow.note.content", search_description(search, summary, note))
     client.set_tag(search_run.parent_run_id, "flowad.hypervolume_reference",
                    ", ".join(f"{m}={r:g}" for m, r in zip(search.metric_names, summary.reference)))
     client.set_tag(search_run.parent_run_id, FRONT_TAG, "final" if summary.completed else

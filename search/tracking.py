@@ -38,6 +38,8 @@ def client_for(uri: str):
     under a lock file beside the database: two processes initialising one fresh store at once (a search
     starting while ``select`` or the UI opens it) otherwise leave it half-made and one of them fails."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    # MLflow prints "View run …" links on every run end with a server; they open the GenAI view (ui_links)
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     from mlflow.tracking import MlflowClient
 
     path = sqlite_path(uri)
@@ -93,21 +95,68 @@ def open_experiment(uri: str, experiment: str, artifacts: str | None, create: bo
         raise FlowadInputError(f"cannot {verb} MLflow store {uri}: {str(exc).splitlines()[0][:200]}") from None
 
 
+def has_scheme(location: str) -> bool:
+    """``s3://…``, ``gs://…``, ``mlflow-artifacts:/…``, ``file:///…``: a URI, not a bare path."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:", location) is not None
+
+
+def artifact_location(uri: str, artifacts: str | None, experiment: str) -> str | None:
+    """Where a new experiment's artefacts go: ``artifacts`` (a URI as given, a path made absolute), else
+    ``artifacts/`` beside a SQLite store, else None: a tracking server's own store (served, ``mlflow-artifacts:/``,
+    so every host reads and writes artefacts through the server)."""
+    if artifacts:
+        return artifacts if has_scheme(artifacts) else (Path(artifacts).resolve() / experiment).as_uri()
+    path = sqlite_path(uri)
+    if path:
+        return (Path(path).resolve().parent / "artifacts" / experiment).as_uri()
+    return None
+
+
+def is_local_location(location: str | None) -> bool:
+    """An artefact location only this machine can write (a path or ``file:``)."""
+    return bool(location) and (not has_scheme(location) or location.startswith("file:"))
+
+
 def experiment_id(client, experiment: str, artifacts: str | None, create: bool) -> str:
     found = client.get_experiment_by_name(experiment)
     if found is not None:
         return found.experiment_id
     if not create:
         raise FlowadInputError(f"no MLflow experiment named {experiment!r} in this tracking store")
-    location = None
-    if artifacts:
-        location = artifacts if re.match(r"^\w+://", artifacts) else (Path(artifacts).resolve() / experiment).as_uri()
+    location = artifact_location(client.tracking_uri, artifacts, experiment)
     return client.create_experiment(experiment, artifact_location=location)
+
+
+def check_shared_artifacts(uri: str, experiment: str, artifacts: str | None) -> None:
+    """With a Ray cluster on other machines, artefacts must go where every host can write and ``select`` can read."""
+    uri = absolute_uri(uri)
+    location = artifact_location(uri, artifacts, experiment)
+    if not artifacts and not sqlite_path(uri):
+        try:
+            found = client_for(uri).get_experiment_by_name(experiment)
+        except Exception:
+            found = None
+        if found is not None:
+            location = found.artifact_location
+    if is_local_location(location):
+        raise FlowadInputError(f"tracking.artifacts: artefacts would go to {location}, a path on this machine only, but "
+                               "the Ray cluster is on other machines: leave tracking.artifacts unset to use the tracking "
+                               "server's store, or give a shared URI (s3://…, gs://…, mlflow-artifacts:/…)")
 
 
 def parent_runs(client, exp_id: str, search: str | None = None):
     query = f"tags.`{ROLE}` = 'search'" + (f" and tags.`{SEARCH}` = '{search}'" if search else "")
     return client.search_runs([exp_id], filter_string=query, order_by=["attributes.start_time DESC"], max_results=1000)
+
+
+def ui_links(base: str, experiment_id: str, run_id: str | None = None) -> dict[str, str]:
+    """Links into the MLflow UI that open its model-training views. MLflow 3's experiment page opens on GenAI
+    traces; the runs table needs ``/runs?workflowType=machine_learning`` (checked in headless Chromium)."""
+    links = {"runs": f"{base}/#/experiments/{experiment_id}/runs?workflowType=machine_learning"}
+    if run_id:
+        links["run"] = f"{base}/#/experiments/{experiment_id}/runs/{run_id}"
+        links["front"] = f"{base}/#/experiments/{experiment_id}/runs/{run_id}/artifacts/pareto/pareto.html"
+    return links
 
 
 def find_search(uri: str, experiment: str, name: str):
@@ -167,19 +216,30 @@ def find_trial_run(search: SearchRun, trial_id: str):
     return found[0] if found else None
 
 
-def trial_run(search: SearchRun, trial_id: str, params: dict[str, Any], reopen: bool = False) -> str:
-    """The child run of one trial, created once and found again on retry/resume (``reopen``: set RUNNING again)."""
+def trial_run(search: SearchRun, trial_id: str, params: dict[str, Any], reopen: bool = False, name: str | None = None) -> str:
+    """The child run of one trial, created once and found again on retry/resume (``reopen``: set RUNNING again).
+    Its params are only those the trial's family uses (a QKeras-style run has no β)."""
+    from search.config import relevant_params
+
     client = client_for(search.uri)
     found = find_trial_run(search, trial_id)
     if found:
         if reopen:
             client.update_run(found.info.run_id, status="RUNNING")
         return found.info.run_id
-    run = client.create_run(search.experiment_id, run_name=trial_id,
+    run = client.create_run(search.experiment_id, run_name=name or trial_id,
                             tags={PARENT_TAG: search.parent_run_id, ROLE: "trial", SEARCH: search.name, TRIAL: trial_id})
-    for key, value in params.items():
+    for key, value in relevant_params(params).items():
         client.log_param(run.info.run_id, key, value)
     return run.info.run_id
+
+
+def name_run(uri: str, run_id: str, name: str, description: str | None = None) -> None:
+    """The run's name in MLflow's runs table, and its description (markdown, shown on the run's page)."""
+    client = client_for(uri)
+    client.set_tag(run_id, "mlflow.runName", name)
+    if description is not None:
+        client.set_tag(run_id, "mlflow.note.content", description)
 
 
 def search_children(search: SearchRun):

@@ -17,11 +17,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import ray
 from ray import tune
 
 from flowad.errors import FlowadInputError
 from search import tracking
-from search.config import SearchConfig
+from search.config import SearchConfig, student_label
 from search.reconcile import CONFIGURATION
 from search.study import TRIAL_KEY
 from search.trial import artifacts_of, run_trial
@@ -34,7 +35,9 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
     workdir = Path(tune.get_context().get_trial_dir())
     tracking_seconds = 0.0
     start = time.perf_counter()
-    run_id = tracking.trial_run(search_run, trial_id, params, reopen=True)
+    label = f"{trial_id} · {student_label(search, params)}"
+    run_id = tracking.trial_run(search_run, trial_id, params, reopen=True, name=label)
+    tracking.client_for(search_run.uri).set_tag(run_id, "flowad.node", ray.get_runtime_context().get_node_id())
     log = tracking.RunLog(search_run.uri, run_id)
     tracking_seconds += time.perf_counter() - start
 
@@ -50,6 +53,7 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
     except FlowadInputError as exc:  # a property of the configuration: it would fail again, so it fails once
         reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         tracking.end_run(search_run.uri, run_id, "FAILED", reason, failure=CONFIGURATION)
+        tracking.name_run(search_run.uri, run_id, f"{label} · failed", f"**Failed** (its configuration): {reason}")
         tune.report({"error": reason[:500], "failure": CONFIGURATION})
         return
     except SystemExit:  # Tune stopped it: pruned or interrupted, which only the driver knows (search.ledger)
@@ -76,8 +80,35 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
     client.set_tag(run_id, "flowad.estimator_surrogate", str(bool(result.pop("estimator_surrogate"))).lower())
     tracking.log_hardware_spec(search_run.uri, run_id, workdir / "hardware.json")
     log.log(result)
+    tracking.name_run(search_run.uri, run_id, run_name(label, result, search), run_description(trial_id, label, result, search, search_run, run_id))
     tracking.end_run(search_run.uri, run_id, "FINISHED")
     tracking_seconds += time.perf_counter() - begin
     result["time_tracking"] = tracking_seconds
     result["mlflow_run_id"] = run_id
     tune.report(result)
+
+
+def run_name(label: str, result: dict, search: SearchConfig) -> str:
+    """``t0007 · hgq 32-16 @6b · lut 18k · auc 0.853``: the runs table reads as a table of models."""
+    lut = result.get("lut")
+    quality = search.metric_names[0]
+    parts = [label]
+    if isinstance(lut, (int, float)):
+        parts.append(f"lut {lut / 1000:.0f}k" if lut >= 10_000 else f"lut {lut / 1000:.1f}k" if lut >= 1000 else f"lut {lut:.0f}")
+    if isinstance(result.get(quality), (int, float)):
+        parts.append(f"{quality} {result[quality]:.3f}")
+    return " · ".join(parts)
+
+
+def run_description(trial_id: str, label: str, result: dict, search: SearchConfig, search_run: tracking.SearchRun,
+                    run_id: str) -> str:
+    """The run page's description (markdown): what the model is, its figures, and how to ship it."""
+    nan = float("nan")
+    objectives = ", ".join(f"{m} {result.get(m, nan):.4g}" for m in search.metric_names)
+    return (f"**{label}** — trial `{trial_id}` of search `{search.name}`.\n\n"
+            f"Objectives (validation): {objectives}. Teacher {search.metric_names[0]}: "
+            f"{result.get('teacher_' + search.metric_names[0], nan):.3f}.\n\n"
+            f"Firmware (`firmware.zip`, the design that was costed): {result.get('lut', nan):,.0f} LUT, "
+            f"{result.get('ff', nan):,.0f} FF, {result.get('dsp', nan):.0f} DSP, {result.get('latency_ns', nan):.1f} ns.\n\n"
+            f"Ship it: `flowad search select --experiment {search.tracking.experiment} --search {search.name} "
+            f"--run-id {run_id} --tracking-uri {search_run.uri}`")

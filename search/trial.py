@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import socket
 import shutil
 from dataclasses import asdict
 import time
@@ -71,6 +72,9 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
     """Run one trial in ``workdir``; returns every metric (objectives, the rest, and ``time_*`` seconds)."""
     workdir = Path(workdir)
     config = from_mapping(DistillConfig, {**trial_mapping(search, params), "out": str(workdir / "distill")})
+    if "://" not in config.data.path and not Path(config.data.path).exists():
+        raise TrialFailed(f"the dataset {config.data.path} is not visible on {socket.gethostname()}: every node must "
+                          "mount the shared data cache at the same path (docs/cluster.md)")
     size = static_cost(config.student, math.prod(VIEW_SHAPES[config.teacher.view]))
     seconds: dict[str, float] = {}
 

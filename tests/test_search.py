@@ -95,6 +95,21 @@ def test_bad_search_configs_are_one_line(tmp_path, micro_dataset, change, messag
     assert not (tmp_path / "ray").exists()
 
 
+def test_artefacts_follow_the_tracking_server_and_a_local_root_is_refused_for_a_remote_cluster(tmp_path, micro_dataset):
+    from search.tracking import artifact_location
+
+    assert artifact_location("sqlite:////x/m.db", None, "e") == "file:///x/artifacts/e"
+    assert artifact_location("http://mlflow:5000", None, "e") is None  # the server's own (served) store
+    for given in ("s3://bucket/flowad", "gs://b/p", "mlflow-artifacts:/flowad"):
+        assert artifact_location("http://mlflow:5000", given, "e") == given
+    text = search_yaml(tmp_path, micro_dataset).replace(f"uri: 'sqlite:///{tmp_path}/mlflow.db'", "uri: 'http://10.0.0.9:5000'")
+    path = write(tmp_path, text)
+    assert_one_line_error(run_cli("search", "run", str(path), "--address", "10.0.0.9:6379"), "tracking.artifacts",
+                          "a path on this machine only")
+    path = write(tmp_path, search_yaml(tmp_path, micro_dataset))
+    assert_one_line_error(run_cli("search", "run", str(path), "--address", "10.0.0.9:6379"), "not a SQLite file")
+
+
 def test_unreachable_ray_address_is_one_line(tmp_path, micro_dataset):
     path = write(tmp_path, search_yaml(tmp_path, micro_dataset))
     result = run_cli("search", "run", str(path), "--address", "127.0.0.1:9")
@@ -373,3 +388,19 @@ def test_parameters_a_family_does_not_use_are_not_part_of_its_identity():
     assert "student.integer_bits" in qkeras and "student.beta" not in qkeras
     lgn = relevant_params({**params, "student.family": "lgn"})
     assert set(lgn) == {"student.family", "student.lgn_widths", "student.bits"}
+
+
+def test_the_interactive_front_labels_every_point_and_draws_the_baselines():
+    from search.pareto_html import pareto_html
+
+    points = [{"trial": f"t000{i}", "run_name": f"t000{i} · hgq 8 @{b}b · auc {a}", "family": f, "front": front,
+               "link": f"/#/experiments/1/runs/r{i}", "tooltip": f"model {i}", "auc": a, "lut": lut, "latency_ns": 25.0}
+              for i, (f, b, a, lut, front) in enumerate([("hgq", 4, 0.7, 900.0, True), ("qkeras", 6, 0.8, 30_000.0, True),
+                                                         ("lgn", 3, 0.6, 5_000.0, False)])]
+    page = pareto_html(points, "auc", ["lut", "latency_ns"], {"max_region_et": {"auc": 0.79, "lut": 2056.0}},
+                       ceiling=0.85, title="s: auc against cost")
+    assert page.count("<svg") == 2 and "(log)" in page  # LUTs span ×33: a log axis
+    for p in points:
+        assert f">{p['trial']}</text>" in page and p["link"] in page and p["tooltip"] in page
+    assert "max_region_et" in page and "best teacher auc 0.850" in page
+    assert "<script src" not in page  # self-contained: nothing fetched from the network

@@ -33,6 +33,11 @@ class Student(ABC):
     def static_cost(cls, config: StudentConfig, n_inputs: int) -> float:
         """Size of the architecture before training (for pruning): weights × bits, or gates."""
 
+    @classmethod
+    def label(cls, config: StudentConfig) -> str:
+        """A short name of the architecture for tables and run names: ``hgq 32-16 @6b``."""
+        return f"{cls.family} {'-'.join(map(str, config.widths))} @{config.bits}b"
+
     def __init__(self, config: StudentConfig):
         self.config = config
 

@@ -117,6 +117,11 @@ class LGNStudent(Student):
     def static_cost(cls, config: StudentConfig, n_inputs: int) -> float:
         return float(sum(config.widths))
 
+    @classmethod
+    def label(cls, config: StudentConfig) -> str:
+        """``lgn 1024-512 @3 thr``: gate layers and thermometer thresholds per input."""
+        return f"lgn {'-'.join(map(str, config.widths))} @{config.bits} thr"
+
     def __init__(self, config: StudentConfig):
         super().__init__(config)
         self.network: LogicGateNetwork | None = None
