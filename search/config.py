@@ -123,10 +123,18 @@ class Resources:
     """CPU cores per trial."""
     gpus: float = 0.0
     """GPUs per trial (fractions share one); honoured when the Ray cluster has them."""
+    teacher_gpus: float | None = None
+    """GPUs for each teacher's own training task (search.teachers); default: ``gpus``."""
 
     def __post_init__(self) -> None:
         check(0 < self.cpus <= 256, "cpus", f"must be in (0, 256], got {self.cpus}")
         check(0 <= self.gpus <= 16, "gpus", f"must be in [0, 16], got {self.gpus}")
+        check(self.teacher_gpus is None or 0 <= self.teacher_gpus <= 16, "teacher_gpus",
+              f"must be in [0, 16], got {self.teacher_gpus}")
+
+    @property
+    def teacher_gpu_share(self) -> float:
+        return self.gpus if self.teacher_gpus is None else self.teacher_gpus
 
 
 @dataclass(frozen=True)

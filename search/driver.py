@@ -162,9 +162,11 @@ def run_trials(search: SearchConfig, search_run: tracking.SearchRun, study, n_tr
     from search.ray_session import start_ray
     from search.study import distributions
     from search.study_searcher import StudySearcher
+    from search.teachers import pretrain_teachers
     from search.trainable import trainable
 
     start_ray(search.ray.address, num_cpus)
+    pretrain_teachers(search, progress)  # no trial then holds its resources waiting on a teacher's lock
     resources = {"cpu": search.resources.cpus, "gpu": search.resources.gpus}
     fn = tune.with_resources(tune.with_parameters(trainable, search=search, search_run=search_run), resources)
     storage = f"{search.ray.storage_path.rstrip('/')}/{search.name}"

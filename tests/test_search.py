@@ -404,3 +404,16 @@ def test_the_interactive_front_labels_every_point_and_draws_the_baselines():
         assert f">{p['trial']}</text>" in page and p["link"] in page and p["tooltip"] in page
     assert "max_region_et" in page and "best teacher auc 0.850" in page
     assert "<script src" not in page  # self-contained: nothing fetched from the network
+
+
+def test_distinct_teachers_are_listed_once_each_for_their_own_tasks(tmp_path, micro_dataset):
+    from search.config import load_search_config
+    from search.teachers import distinct_teachers
+
+    quickstart = load_search_config(ROOT / "configs/search/quickstart.yaml")
+    teachers = distinct_teachers(quickstart)  # teacher.depth: [2, 4]; the student parameters do not multiply them
+    assert sorted(t["depth"] for t in teachers) == [2, 4] and all(t["architecture"] == "maf" for t in teachers)
+    ranged = search_yaml(tmp_path, micro_dataset).replace("space:\n", "space:\n  teacher.hidden: {low: 8, high: 32, integer: true}\n")
+    assert distinct_teachers(load_search_config(write(tmp_path, ranged))) is None  # trained inside the trials, as before
+    fixed = load_search_config(write(tmp_path, search_yaml(tmp_path, micro_dataset), "fixed.yaml"))
+    assert len(distinct_teachers(fixed)) == 1
