@@ -125,12 +125,22 @@ class Resources:
     """GPUs per trial (fractions share one); honoured when the Ray cluster has them."""
     teacher_gpus: float | None = None
     """GPUs for each teacher's own training task (search.teachers); default: ``gpus``."""
+    teachers_first: bool = True
+    """Train each distinct teacher once as its own Ray task before the trials (:mod:`search.teachers`). Off: the
+    first trial that needs a teacher trains it while the trials sharing it wait on its lock, holding their CPUs
+    and GPUs (how trials got their teachers before; kept to measure the difference, ``bench/quickstart_teachers.py``)."""
+    time_budget_s: float | None = None
+    """Wall seconds a trial may run, from its start (teacher wait included). Checked at every training epoch
+    and between steps; a trial past it stops there, its run KILLED ``time_budget``, the study told PRUNED
+    (never re-run). A step under way (a synthesis run) is not cut short."""
 
     def __post_init__(self) -> None:
         check(0 < self.cpus <= 256, "cpus", f"must be in (0, 256], got {self.cpus}")
         check(0 <= self.gpus <= 16, "gpus", f"must be in [0, 16], got {self.gpus}")
         check(self.teacher_gpus is None or 0 <= self.teacher_gpus <= 16, "teacher_gpus",
               f"must be in [0, 16], got {self.teacher_gpus}")
+        check(self.time_budget_s is None or self.time_budget_s > 0, "time_budget_s",
+              f"must be > 0 seconds, got {self.time_budget_s}")
 
     @property
     def teacher_gpu_share(self) -> float:

@@ -166,7 +166,8 @@ def run_trials(search: SearchConfig, search_run: tracking.SearchRun, study, n_tr
     from search.trainable import trainable
 
     start_ray(search.ray.address, num_cpus)
-    pretrain_teachers(search, progress)  # no trial then holds its resources waiting on a teacher's lock
+    if search.resources.teachers_first:
+        pretrain_teachers(search, progress)  # no trial then holds its resources waiting on a teacher's lock
     resources = {"cpu": search.resources.cpus, "gpu": search.resources.gpus}
     fn = tune.with_resources(tune.with_parameters(trainable, search=search, search_run=search_run), resources)
     storage = f"{search.ray.storage_path.rstrip('/')}/{search.name}"
