@@ -13,7 +13,7 @@ from ray import tune
 
 from search import tracking
 from search.config import SearchConfig, describe_params
-from search.study import TRIAL_KEY
+from search.study import TIME_BUDGET, TRIAL_KEY
 
 
 def error_line(trial, unknown: str = "") -> str:
@@ -49,6 +49,8 @@ class TrialLedger(tune.Callback):
         label = (trial.config or {}).get(TRIAL_KEY)
         if result.get("error"):
             self._line(trial, f"failed ({result.get('failure', 'configuration')}, not retried): {result['error'][:200]}")
+        elif result.get(TIME_BUDGET):
+            self._line(trial, f"stopped: {result[TIME_BUDGET]}")
         elif all(m in result for m in self.search.metric_names):
             self._line(trial, result_line(result))
         else:

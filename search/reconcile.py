@@ -7,7 +7,8 @@ the driver tells the study. Whatever the moment, the run's final state in MLflow
 MLflow run                    study trial RUNNING →        why
 ============================  ===========================  ==========================================
 FINISHED with objectives      COMPLETE with its values     the work is done: never trained twice
-KILLED, outcome ``pruned``    PRUNED                       the scheduler stopped it
+KILLED, ``pruned`` or         PRUNED                       the scheduler or its time budget stopped it
+``time_budget``
 FAILED, configuration         FAIL with its reason         it would fail again
 FAILED (crash), KILLED        run again                    its worker or driver was lost mid-trial
 (interrupted, stopped),
@@ -25,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from search import tracking
-from search.study import REASON_ATTR, TRIAL_ATTR, objective_values, search_trials
+from search.study import REASON_ATTR, TIME_BUDGET, TRIAL_ATTR, objective_values, search_trials
 from search.study_searcher import tell
 
 CONFIGURATION = "configuration"
@@ -49,7 +50,7 @@ def run_outcome(run) -> str:
     status, tags = run.info.status, run.data.tags
     if status == "FINISHED":
         return "finished"
-    if status == "KILLED" and tags.get(tracking.OUTCOME) == "pruned":
+    if status == "KILLED" and tags.get(tracking.OUTCOME) in ("pruned", TIME_BUDGET):
         return "pruned"
     if status == "FAILED" and tags.get(tracking.FAILURE) == CONFIGURATION:
         return "failed"
@@ -73,7 +74,7 @@ def reconcile(study, search_run: tracking.SearchRun, metrics: list[str]) -> Reco
             elif outcome == "finished":  # finished without an objective (e.g. a NaN): it counts, as pruned
                 tell(study, trial.number, {}, metrics, reason="finished without every objective")
             elif outcome == "pruned":
-                tell(study, trial.number, {}, metrics, reason="pruned")
+                tell(study, trial.number, {}, metrics, reason=run.data.tags.get(tracking.OUTCOME, "pruned"))
             elif outcome == "failed":
                 tell(study, trial.number, {}, metrics, error=True, reason=run.data.tags.get(tracking.ERROR, "failed"))
             else:

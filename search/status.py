@@ -7,6 +7,7 @@ import math
 from flowad.textable import text_table
 from search import tracking
 from search.config import describe_params
+from search.study import TIME_BUDGET
 
 STATES = {"FINISHED": "finished", "FAILED": "failed", "RUNNING": "running"}
 
@@ -25,6 +26,8 @@ def reason(run) -> str:
         return (f"{failure}: " if failure else "") + tags.get(tracking.ERROR, "")
     if run.info.status == "KILLED" and tags.get(tracking.OUTCOME) == "pruned":
         return "dominated at a rung (search.pruning)"
+    if run.info.status == "KILLED" and tags.get(tracking.OUTCOME) == TIME_BUDGET:
+        return "over resources.time_budget_s (not run again)"
     if run.info.status == "KILLED" and tags.get(tracking.OUTCOME) == "interrupted":
         return "runs again on --resume"
     return ""

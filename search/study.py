@@ -33,6 +33,9 @@ REASON_ATTR = "flowad.reason"
 """Why a study trial failed or was pruned, in one line."""
 TRIAL_KEY = "flowad.trial"
 """Key of a trial's stable id inside the config Tune hands the trainable (not a search parameter)."""
+TIME_BUDGET = "time_budget"
+"""A trial stopped by ``resources.time_budget_s``: its result key (the reason), its run's ``flowad.outcome``;
+the study counts it PRUNED and it is never run again."""
 
 
 def trial_label(number: int) -> str:

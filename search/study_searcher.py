@@ -23,7 +23,7 @@ import json
 from ray.tune.search import Searcher
 
 from search.config import relevant_params
-from search.study import DUPLICATE_ATTR, REASON_ATTR, TRIAL_ATTR, TRIAL_KEY, objective_values, search_trials, trial_label
+from search.study import DUPLICATE_ATTR, REASON_ATTR, TIME_BUDGET, TRIAL_ATTR, TRIAL_KEY, objective_values, search_trials, trial_label
 
 
 def config_key(config: dict) -> str:
@@ -97,7 +97,7 @@ def tell(study, number: int, result: dict, metrics: list[str], error: bool = Fal
     if trial.state.is_finished():
         return
     values = None if error else objective_values(result, metrics)
-    reason = reason or str(result.get("error") or "")
+    reason = reason or str(result.get("error") or result.get(TIME_BUDGET) or "")
     if values is not None and not result.get("error"):
         study.tell(number, values, skip_if_finished=True)
         return

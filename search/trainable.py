@@ -6,7 +6,8 @@ Per epoch it reports ``epoch``/``val_loss``/``static_cost`` (for the pruning sch
 at the end it reports every metric with ``time_*`` seconds. A trial that fails on its own configuration
 (any :class:`~flowad.errors.FlowadInputError`) reports ``error`` (no objectives) and ends its run FAILED
 (``flowad.failure=configuration``) without being retried; a trial the scheduler stops leaves ``tune.report``
-through ``SystemExit`` and ends its run KILLED (``stopped``; the driver says whether it was pruned); anything else ends the run FAILED (crash) and
+through ``SystemExit`` and ends its run KILLED (``stopped``; the driver says whether it was pruned); a trial past ``resources.time_budget_s`` ends KILLED
+(``time_budget``) and reports no objectives, so the study counts it PRUNED; anything else ends the run FAILED (crash) and
 re-raises so Tune's FailureConfig can retry it.
 """
 
@@ -24,8 +25,8 @@ from flowad.errors import FlowadInputError
 from search import tracking
 from search.config import SearchConfig, student_label
 from search.reconcile import CONFIGURATION
-from search.study import TRIAL_KEY
-from search.trial import artifacts_of, run_trial
+from search.study import TIME_BUDGET, TRIAL_KEY
+from search.trial import OverTimeBudget, TrialClock, artifacts_of, run_trial
 
 
 def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking.SearchRun) -> None:
@@ -35,6 +36,7 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
     workdir = Path(tune.get_context().get_trial_dir())
     tracking_seconds = 0.0
     start = time.perf_counter()
+    clock = TrialClock(search.resources.time_budget_s, start)
     label = f"{trial_id} · {student_label(search, params)}"
     run_id = tracking.trial_run(search_run, trial_id, params, reopen=True, name=label)
     tracking.client_for(search_run.uri).set_tag(run_id, "flowad.node", ray.get_runtime_context().get_node_id())
@@ -49,12 +51,17 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
         tune.report(record)  # the scheduler may stop the trial here (SystemExit)
 
     try:
-        result = run_trial(search, params, workdir, on_epoch=on_epoch, csim=search.csim)
+        result = run_trial(search, params, workdir, on_epoch=on_epoch, csim=search.csim, clock=clock)
     except FlowadInputError as exc:  # a property of the configuration: it would fail again, so it fails once
         reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         tracking.end_run(search_run.uri, run_id, "FAILED", reason, failure=CONFIGURATION)
         tracking.name_run(search_run.uri, run_id, f"{label} · failed", f"**Failed** (its configuration): {reason}")
         tune.report({"error": reason[:500], "failure": CONFIGURATION})
+        return
+    except OverTimeBudget as exc:  # like a pruned trial: stopped on purpose, never run again
+        tracking.end_run(search_run.uri, run_id, "KILLED", TIME_BUDGET)
+        tracking.name_run(search_run.uri, run_id, f"{label} · over time budget", f"**Stopped**: {exc}")
+        tune.report({TIME_BUDGET: str(exc)})
         return
     except SystemExit:  # Tune stopped it: pruned or interrupted, which only the driver knows (search.ledger)
         tracking.end_run(search_run.uri, run_id, "KILLED", "stopped")

@@ -44,6 +44,28 @@ class TrialFailed(FlowadInputError):
     """The trial's configuration cannot produce a result (not a crash of the machinery)."""
 
 
+class OverTimeBudget(Exception):
+    """The trial ran past ``resources.time_budget_s``: it stops where it is, like a pruned trial (never re-run)."""
+
+    def __init__(self, budget_s: float, elapsed_s: float, where: str):
+        self.budget_s, self.elapsed_s, self.where = budget_s, elapsed_s, where
+        super().__init__(f"over its time budget: {elapsed_s:.0f} s > {budget_s:g} s, stopped {where}")
+
+
+class TrialClock:
+    """Wall seconds since the trial started, against its budget (None: no budget)."""
+
+    def __init__(self, budget_s: float | None, start: float | None = None):
+        self.budget_s = budget_s
+        self.start = time.perf_counter() if start is None else start
+
+    def check(self, where: str) -> None:
+        """Raise :class:`OverTimeBudget` when the budget is spent; ``where`` says at which point it stopped."""
+        elapsed = time.perf_counter() - self.start
+        if self.budget_s is not None and elapsed > self.budget_s:
+            raise OverTimeBudget(self.budget_s, elapsed, where)
+
+
 def static_cost(student: StudentConfig, n_inputs: int) -> float:
     """Size of an architecture fixed before training (the family's own measure: weights × bits, or gates)."""
     return STUDENT_FAMILIES[student.family].static_cost(student, n_inputs)
@@ -68,9 +90,14 @@ def physics_metrics(student: ScorePerformance, teacher: ScorePerformance, signal
 
 
 def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
-              on_epoch: Callable[[dict], None] | None = None, csim: bool = False) -> dict[str, Any]:
-    """Run one trial in ``workdir``; returns every metric (objectives, the rest, and ``time_*`` seconds)."""
+              on_epoch: Callable[[dict], None] | None = None, csim: bool = False,
+              clock: TrialClock | None = None) -> dict[str, Any]:
+    """Run one trial in ``workdir``; returns every metric (objectives, the rest, and ``time_*`` seconds).
+
+    ``clock`` (default: started now, with ``resources.time_budget_s``) is checked after the teacher, after each
+    training epoch and before the firmware steps; past its budget the trial raises :class:`OverTimeBudget`."""
     workdir = Path(workdir)
+    clock = clock or TrialClock(search.resources.time_budget_s)
     config = from_mapping(DistillConfig, {**trial_mapping(search, params), "out": str(workdir / "distill")})
     if "://" not in config.data.path and not Path(config.data.path).exists():
         raise TrialFailed(f"the dataset {config.data.path} is not visible on {socket.gethostname()}: every node must "
@@ -80,11 +107,13 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
 
     prepared = prepare(config.data, config.teacher)
     seconds.update(prepared.seconds)
+    clock.check("after its teacher")
 
     def epoch_hook(record: dict) -> None:
         if on_epoch is not None:
             on_epoch({"epoch": record["epoch"] + 1, "val_loss": record["val_loss"], "train_loss": record["train_loss"],
                       "static_cost": size, "family": config.student.family})
+        clock.check(f"at epoch {record['epoch'] + 1}")
 
     start = time.perf_counter()
     report = run_distillation(config, prepared, on_epoch=epoch_hook)
@@ -100,6 +129,7 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
     metrics.update({f"student_{k}": float(v) for k, v in report.summary.items() if isinstance(v, (int, float))})
 
     spec = trial_hardware(search, params)
+    clock.check("before its firmware")
     start = time.perf_counter()
     try:
         design = build_design(student, spec, workdir / "firmware")
@@ -110,6 +140,7 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
     problem = pairing_problem(estimator, design.kind) if estimator else f"no estimator for a {design.kind} design"
     if problem:
         raise TrialFailed(f"{problem} (search key: estimators)")
+    clock.check("before its cost estimate")
     hardware = cost(design, estimator, student, workdir / "estimate")
     seconds["estimate"] = hardware.seconds
     if not hardware.available:
