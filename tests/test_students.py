@@ -23,9 +23,9 @@ def synthetic(n, seed):
 
 
 @pytest.mark.parametrize("family, extra", [
-    ("qkeras", {"widths": [16, 8], "bits": 8, "integer_bits": 3}),
+    ("qkeras", {"widths": [16, 8], "bits": 8, "integer_bits": 3, "device": "cpu"}),  # under tf.device
     ("hgq", {"widths": [16, 8], "bits": 8}),
-    ("lgn", {"widths": [256, 128], "bits": 4, "learning_rate": 0.02}),
+    ("lgn", {"widths": [256, 128], "bits": 4, "learning_rate": 0.02}),  # auto: the GPU when there is one
 ])
 def test_each_family_learns_and_round_trips(tmp_path, family, extra):
     from scipy.stats import spearmanr
@@ -83,12 +83,29 @@ def test_discrete_gates_are_the_hard_limit_of_the_relaxation():
 
 @pytest.mark.parametrize("spec, key", [
     ({"family": "bnn"}, "family"), ({"bits": 0}, "bits"), ({"bits": 33}, "bits"),
-    ({"widths": [0]}, "widths[0]"), ({"widths": []}, "widths"), ({"family": "qkeras", "bits": 4, "integer_bits": 4}, "integer_bits"),
+    ({"widths": [0]}, "widths[0]"), ({"widths": []}, "widths"), ({"device": "tpu"}, "device"), ({"family": "qkeras", "bits": 4, "integer_bits": 4}, "integer_bits"),
 ])
 def test_bad_student_configs(spec, key):
     with pytest.raises(ConfigError) as info:
         from_mapping(StudentConfig, spec)
     assert info.value.key == key
+
+
+def test_asking_for_a_gpu_that_is_not_there_is_one_clear_error():
+    """A student or teacher set to ``cuda`` on a process without a visible GPU (a trial given no GPU) says so."""
+    import torch
+
+    from flowad.devices import tensorflow_placement, torch_device
+    from flowad.errors import FlowadInputError
+
+    assert torch_device("cpu").type == "cpu"
+    assert torch_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    with pytest.raises(FlowadInputError, match="torch sees no CUDA device"):
+        torch_device("cuda")
+    with pytest.raises(FlowadInputError, match="TensorFlow sees no GPU"):
+        tensorflow_placement("cuda")
 
 
 def test_building_a_qkeras_student_leaves_hgq_layers_alone():

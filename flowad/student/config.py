@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flowad.devices import DEVICES
 from flowad.errors import check, check_training
 
 MAX_BITS = 32
@@ -43,6 +44,10 @@ class StudentConfig:
     learning_rate: float = 3e-3
     patience: int = 6
     seed: int = 0
+    device: str = "auto"
+    """Where it trains: ``auto`` (a GPU when the process sees one: a trial given ``resources.gpus``), ``cpu``
+    or ``cuda``. Logic-gate students train with torch there; Keras students under ``tf.device``, TensorFlow's
+    GPU memory growing as needed so trials with fractional GPUs share a card (:mod:`flowad.devices`)."""
 
     def __post_init__(self) -> None:
         from flowad.student.families import STUDENT_FAMILIES
@@ -62,4 +67,5 @@ class StudentConfig:
               f"must be > 0, got {self.input_full_scale}")
         check(self.input_range in ("full_scale", "p999"), "input_range", f"must be full_scale or p999, got {self.input_range!r}")
         check(0 <= self.beta < 1, "beta", f"must be in [0, 1), got {self.beta}")
+        check(self.device in DEVICES, "device", f"must be {', '.join(DEVICES)}, got {self.device!r}")
         check_training(self)

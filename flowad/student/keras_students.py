@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from flowad.devices import tensorflow_memory_growth, tensorflow_placement
 from flowad.quiet import fds_to
 from flowad.student.base import Student, TargetNormaliser
 from flowad.student.config import StudentConfig
@@ -34,6 +35,7 @@ def keras_module():
         # TensorFlow's C++ prints banners at load time, before any log setting applies: keep them off stderr
         with fds_to(os.devnull, fds=(2,)):
             import keras
+        tensorflow_memory_growth()  # before any GPU is touched: trials sharing a card take only what they use
     import keras
 
     return keras
@@ -86,11 +88,12 @@ class KerasStudent(Student):
         if on_epoch is not None:
             callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch(
                 {"epoch": epoch, "train_loss": float(logs["loss"]), "val_loss": float(logs["val_loss"])})))
-        history = self.model.fit(
-            xi, self.normaliser.forward(target), sample_weight=weights,
-            validation_data=(xv, self.normaliser.forward(target_val)),
-            epochs=self.config.epochs, batch_size=self.config.batch_size, callbacks=callbacks, verbose=0, shuffle=True,
-        ).history
+        with tensorflow_placement(self.config.device):
+            history = self.model.fit(
+                xi, self.normaliser.forward(target), sample_weight=weights,
+                validation_data=(xv, self.normaliser.forward(target_val)),
+                epochs=self.config.epochs, batch_size=self.config.batch_size, callbacks=callbacks, verbose=0, shuffle=True,
+            ).history
         self._after_fit(xi)
         return [{"epoch": i, "train_loss": float(a), "val_loss": float(b)} for i, (a, b) in enumerate(zip(history["loss"], history["val_loss"]))]
 

@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from flowad.atomic import write_text_atomic
+from flowad.devices import torch_device
 from flowad.student.base import Student, TargetNormaliser
 from flowad.errors import FlowadInputError
 from flowad.student.config import StudentConfig
@@ -139,47 +140,53 @@ class LGNStudent(Student):
         thresholds = (np.floor(quantiles / step) * step).astype(np.float32)  # on the grid: same decisions
         lo, hi = np.quantile(target, [0.001, 0.999])
         self.normaliser = TargetNormaliser(lo, hi - lo)
-        self.network = LogicGateNetwork(thresholds, self.config.widths, self.config.seed)
-        y = torch.from_numpy(np.clip(self.normaliser.forward(target), 0, 1))
+        device = torch_device(self.config.device)
+        self.network = LogicGateNetwork(thresholds, self.config.widths, self.config.seed).to(device)
+        y = torch.from_numpy(np.clip(self.normaliser.forward(target), 0, 1)).to(device)
         y_val = torch.from_numpy(np.clip(self.normaliser.forward(target_val), 0, 1))
-        w = torch.from_numpy(np.ones(len(y), np.float32) if weights is None else weights.astype(np.float32))
-        xt = torch.from_numpy(flat)
+        w = torch.from_numpy(np.ones(len(y), np.float32) if weights is None else weights.astype(np.float32)).to(device)
+        xt = torch.from_numpy(flat).to(device)
         per_event = {"mae": lambda p, t: (p - t).abs(), "mse": lambda p, t: (p - t) ** 2,
                      "huber": lambda p, t: nn.functional.huber_loss(p, t, reduction="none", delta=0.1)}[loss]
         optimiser = torch.optim.Adam(self.network.parameters(), lr=self.config.learning_rate)
         best, best_state, stale, history = float("inf"), None, 0, []
-        for epoch in range(self.config.epochs):
-            self.network.train()
-            order = torch.from_numpy(rng.permutation(len(xt)))
-            total = 0.0
-            for i in range(0, len(xt), self.config.batch_size):
-                idx = order[i:i + self.config.batch_size]
-                batch_loss = (per_event(self.network(xt[idx]), y[idx]) * w[idx]).sum() / w[idx].sum()
-                optimiser.zero_grad()
-                batch_loss.backward()
-                optimiser.step()
-                total += float(batch_loss.detach()) * len(idx)
-            # early stopping on the *discrete* network: what the hardware will compute
-            val = float(per_event(torch.from_numpy(self._discrete_fraction(flat_val)), y_val).mean())
-            history.append({"epoch": epoch, "train_loss": total / len(xt), "val_loss": val})
-            if on_epoch is not None:
-                on_epoch(history[-1])
-            if val < best - 1e-7:
-                best, stale = val, 0
-                best_state = {k: v.clone() for k, v in self.network.state_dict().items()}
-            else:
-                stale += 1
-                if stale >= self.config.patience:
-                    break
-        self.network.load_state_dict(best_state)
+        try:
+            for epoch in range(self.config.epochs):
+                self.network.train()
+                order = torch.from_numpy(rng.permutation(len(xt))).to(device)
+                # summed on the device: a per-batch float() would make a GPU wait on Python at every step
+                total = torch.zeros((), dtype=torch.float64, device=device)
+                for i in range(0, len(xt), self.config.batch_size):
+                    idx = order[i:i + self.config.batch_size]
+                    batch_loss = (per_event(self.network(xt[idx]), y[idx]) * w[idx]).sum() / w[idx].sum()
+                    optimiser.zero_grad()
+                    batch_loss.backward()
+                    optimiser.step()
+                    total += batch_loss.detach() * len(idx)
+                # early stopping on the *discrete* network: what the hardware will compute (numpy, on the host)
+                val = float(per_event(torch.from_numpy(self._discrete_fraction(flat_val)), y_val).mean())
+                history.append({"epoch": epoch, "train_loss": float(total) / len(xt), "val_loss": val})
+                if on_epoch is not None:
+                    on_epoch(history[-1])
+                if val < best - 1e-7:
+                    best, stale = val, 0
+                    best_state = {k: v.detach().cpu().clone() for k, v in self.network.state_dict().items()}
+                else:
+                    stale += 1
+                    if stale >= self.config.patience:
+                        break
+        finally:
+            self.network.cpu()  # predict, export and save work on the host
+        if best_state is not None:
+            self.network.load_state_dict(best_state)
         return history
 
     def _discrete_fraction(self, flat: np.ndarray) -> np.ndarray:
         net = self.network
-        h = (flat[:, :, None] > net.thresholds.numpy()[None]).reshape(len(flat), -1)
+        h = (flat[:, :, None] > net.thresholds.cpu().numpy()[None]).reshape(len(flat), -1)
         for a, b, logits in zip(net.wires_a, net.wires_b, net.logits):
-            op = logits.detach().argmax(dim=-1).numpy()
-            h = discrete_gates(op, h[:, a.numpy()], h[:, b.numpy()])
+            op = logits.detach().argmax(dim=-1).cpu().numpy()
+            h = discrete_gates(op, h[:, a.cpu().numpy()], h[:, b.cpu().numpy()])
         return h.mean(axis=1).astype(np.float32)
 
     def predict(self, x):

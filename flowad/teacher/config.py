@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flowad.devices import DEVICES
 from flowad.errors import check, check_training
 
 VIEWS = ("calo", "objects")
@@ -62,4 +63,4 @@ class TeacherConfig:
         check_training(self)
         check(self.max_train_events >= 0, "max_train_events", f"must be >= 0, got {self.max_train_events}")
         check(self.early_stopping_events >= 0, "early_stopping_events", f"must be >= 0, got {self.early_stopping_events}")
-        check(self.device in ("auto", "cpu", "cuda"), "device", f"must be auto, cpu or cuda, got {self.device!r}")
+        check(self.device in DEVICES, "device", f"must be auto, cpu or cuda, got {self.device!r}")

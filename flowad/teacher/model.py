@@ -14,7 +14,8 @@ from flowad.errors import FlowadInputError
 from flowad.teacher.config import TeacherConfig
 from flowad.teacher.kinds import TEACHER_KINDS
 from flowad.teacher.preprocessing import Preprocessor
-from flowad.teacher.training import fit, per_event, pick_device
+from flowad.devices import torch_device
+from flowad.teacher.training import fit, per_event
 
 CHECKPOINT_FORMAT = 1
 
@@ -100,7 +101,7 @@ def train_teacher(config: TeacherConfig, train: np.ndarray, val: np.ndarray) -> 
         learning_rate=config.learning_rate,
         patience=config.patience,
         seed=config.seed,
-        device=pick_device(config.device),
+        device=torch_device(config.device),
     )
     module.eval()
     return Teacher(config, pre, module, history)

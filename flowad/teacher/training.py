@@ -10,13 +10,6 @@ import numpy as np
 import torch
 
 
-def pick_device(requested: str) -> torch.device:
-    """``auto``: CUDA when present, else CPU."""
-    if requested == "cuda" or (requested == "auto" and torch.cuda.is_available()):
-        return torch.device("cuda")
-    return torch.device("cpu")
-
-
 def fit(
     module: torch.nn.Module,
     train_batches: Callable[[np.random.Generator], np.ndarray],
