@@ -22,21 +22,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = """name: cluster-bench
-seed: 11
-shard_events: 60
-splits: {train: 0.5, val: 0.25, test: 0.25}
-pileup: {mean: 10, pool_events: 60}
-processes:
-  zerobias: {kind: zerobias, events: 240}
-  wprime: {kind: wprime, events: 80, splits: [val, test], params: {mass_gev: 2000}}
-"""
+MICRO_DATA = ROOT / "configs" / "data" / "micro.yaml"
 STEPS = ("data", "teacher_wait", "teacher", "distill", "design", "estimate")
 
 
 def config(work: Path, name: str, trials: int, uri: str, teacher_seed: int) -> str:
     return (f"name: {name}\n"
-            f"data: {{path: {work}/data.yaml, cache: {work}/cache}}\n"
+            f"data: {{path: {MICRO_DATA}, cache: {work}/cache}}\n"
             f"teacher: {{kind: flow, view: calo, architecture: realnvp, depth: 2, hidden: 16, epochs: 3, patience: 2, seed: {teacher_seed}}}\n"
             "student: {epochs: 3, patience: 3, batch_size: 64}\n"
             "distill: {augment: {fraction: 1.0, max_scale: 8}}\n"
@@ -72,7 +64,6 @@ def main() -> None:
     rows, splits = [], {}
     with tempfile.TemporaryDirectory(prefix="flowad-cluster-") as tmp:
         work = Path(tmp)
-        (work / "data.yaml").write_text(DATA)
         warm(work, args.trials)
         for nodes in args.nodes:
             begin = time.perf_counter()

@@ -15,33 +15,23 @@ Runs the real CLI on a seconds-sized generated dataset (W′ signal in val and t
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
 import re
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from search.search_process import SearchProcess
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = """name: faults
-seed: 11
-shard_events: 60
-splits: {train: 0.5, val: 0.25, test: 0.25}
-pileup: {mean: 10, pool_events: 60}
-processes:
-  zerobias: {kind: zerobias, events: 240}
-  wprime: {kind: wprime, events: 80, splits: [val, test], params: {mass_gev: 2000}}
-"""
+MICRO_DATA = ROOT / "configs" / "data" / "micro.yaml"
 
 
 def search_yaml(work: Path, name: str, trials: int, teacher_seed: int, pruning: bool = True, reuse: bool | None = None) -> Path:
     ray = f"{{storage_path: {work}/ray" + (f", reuse_actors: {str(reuse).lower()}" if reuse is not None else "") + "}"
     text = (f"name: {name}\n"
-            f"data: {{path: {work}/data.yaml, cache: {work}/cache}}\n"
+            f"data: {{path: {MICRO_DATA}, cache: {work}/cache}}\n"
             f"teacher: {{kind: flow, view: calo, architecture: realnvp, depth: 2, hidden: 16, epochs: 3, patience: 2, seed: {teacher_seed}}}\n"
             "student: {epochs: 3, patience: 3, batch_size: 64}\n"
             "distill: {augment: {fraction: 1.0, max_scale: 8}}\n"
@@ -55,33 +45,20 @@ def search_yaml(work: Path, name: str, trials: int, teacher_seed: int, pruning: 
     return path
 
 
-class Driver:
+class Driver(SearchProcess):
     def __init__(self, config: Path, log: Path, resume: bool):
-        self.log, self.start = log, time.perf_counter()
-        args = [sys.executable, "-m", "search.cli", "search", "run", str(config), "--cpus", "2"] + (["--resume"] if resume else [])
-        with log.open("w") as out:
-            self.process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-                                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def output(self) -> str:
-        return self.log.read_text()
+        super().__init__(config, log, resume, cwd=ROOT)
 
     def run_until(self, condition, timeout: float = 900) -> bool:
         """Poll ``condition``; SIGKILL the process group when it holds. False when the driver ended first."""
         deadline = time.time() + timeout
-        while time.time() < deadline and self.process.poll() is None:
+        while time.time() < deadline and self.running():
             if condition():
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+                self.kill()
                 return True
             time.sleep(0.1)
-        self.process.wait()
+        self.wait()
         return False
-
-    @property
-    def seconds(self) -> float:
-        return time.perf_counter() - self.start
 
 
 def child_runs(work: Path, name: str):
@@ -201,7 +178,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="flowad-faults-") as tmp:
         work = Path(args.work or tmp).resolve()
         work.mkdir(parents=True, exist_ok=True)
-        (work / "data.yaml").write_text(DATA)
         print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
               f"micro dataset (240 ZeroBias, 80 W′), realnvp teacher, 3-epoch students, 2 trials at a time")
         if args.what in ("kills", "all"):

@@ -101,15 +101,17 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
     dataset = warm_shared_inputs(search)  # before Ray or any run is started: a bad dataset leaves nothing behind
     # trials get the dataset's directory in the shared cache, never the driver's data YAML (docs/cluster.md)
     search = replace(search, data=replace(search.data, path=str(dataset)))
+    previous = None
     if resume:
         previous = tracking.find_search(search.tracking.uri, search.tracking.experiment, search.name)
         check_resumable(stored_config_text(search.tracking.uri, previous), as_written)
+        reference = previous.data.metrics  # measured when the search started, on the same events
     else:
         tracking.refuse_existing(search.tracking.uri, search.tracking.experiment, search.name)
         open_study(search, fresh=True)  # refuses a study that ran trials before any run is made
-    reference, reference_record = reference_metrics(search)
+        reference, reference_record = reference_metrics(search)
     search_run = tracking.open_search(search.tracking.uri, search.tracking.experiment, search.tracking.artifacts,
-                                      search.name, resume, params=search_params(search), config_text=config_text)
+                                      search.name, search_params(search), config_text, resumed=previous)
     tracking.client_for(search_run.uri).set_tag(search_run.parent_run_id, tracking.TRIALS_TAG, str(search.trials))
     if not resume:
         tracking.log_metrics(search_run.uri, search_run.parent_run_id, reference)

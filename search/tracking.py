@@ -159,46 +159,47 @@ def ui_links(base: str, experiment_id: str, run_id: str | None = None) -> dict[s
     return links
 
 
-def find_search(uri: str, experiment: str, name: str):
-    """The parent run of the search ``name`` in ``experiment``; one line when there is none to resume."""
+def newest_search(uri: str, experiment: str, search: str | None = None):
+    """The parent run of the newest search in ``experiment`` (or of the one named ``search``), or a one-line
+    reason why there is none (no store at that path, no such experiment, no such search)."""
     uri = absolute_uri(uri)
     path = sqlite_path(uri)
     if path and not Path(path).is_file():
-        raise FlowadInputError(f"nothing to resume: no MLflow store at {path}")
-    client, exp_id = open_experiment(uri, experiment, None, create=False)
-    existing = parent_runs(client, exp_id, name)
-    if not existing:
-        raise FlowadInputError(f"nothing to resume: experiment {experiment!r} has no search named {name!r}")
-    return existing[0]
+        return f"no MLflow store at {path} (check --tracking-uri)"
+    try:
+        client, exp_id = open_experiment(uri, experiment, None, create=False)
+    except FlowadInputError as exc:
+        return str(exc)
+    parents = parent_runs(client, exp_id, search)
+    if not parents:
+        return f"experiment {experiment!r} has no search runs" + (f" named {search!r}" if search else "")
+    return parents[0]
+
+
+def find_search(uri: str, experiment: str, name: str):
+    """The parent run of the search ``name`` in ``experiment``; one line when there is none to resume."""
+    found = newest_search(uri, experiment, name)
+    if isinstance(found, str):
+        raise FlowadInputError(f"nothing to resume: {found}")
+    return found
 
 
 def refuse_existing(uri: str, experiment: str, name: str) -> None:
     """A new search never reuses another search's name (its runs and study would mix)."""
-    uri = absolute_uri(uri)
-    path = sqlite_path(uri)
-    if path and not Path(path).is_file():
-        return
-    client = client_for(uri)
-    found = client.get_experiment_by_name(experiment)
-    existing = parent_runs(client, found.experiment_id, name) if found else []
-    if existing:
+    found = newest_search(uri, experiment, name)
+    if not isinstance(found, str):
         raise FlowadInputError(f"experiment {experiment!r} already holds a search named {name!r} "
-                               f"(run {existing[0].info.run_id}): resume it with --resume or choose another name")
+                               f"(run {found.info.run_id}): resume it with --resume or choose another name")
 
 
-def open_search(uri: str, experiment: str, artifacts: str, name: str, resume: bool, params: dict[str, Any],
-                config_text: str) -> SearchRun:
-    """The search's parent run: created, or (``resume``) found again. Refuses to reuse another search's name."""
+def open_search(uri: str, experiment: str, artifacts: str | None, name: str, params: dict[str, Any], config_text: str,
+                resumed=None) -> SearchRun:
+    """The search's parent run: ``resumed`` (its run, from :func:`find_search`) set RUNNING again, or a new one.
+    The caller has checked the name (:func:`refuse_existing`)."""
     uri = absolute_uri(uri)
     client, exp_id = open_experiment(uri, experiment, artifacts, create=True)
-    existing = parent_runs(client, exp_id, name)
-    if existing and not resume:
-        raise FlowadInputError(f"experiment {experiment!r} already holds a search named {name!r} "
-                               f"(run {existing[0].info.run_id}): resume it with --resume or choose another name")
-    if not existing and resume:
-        raise FlowadInputError(f"nothing to resume: experiment {experiment!r} has no search named {name!r}")
-    if existing:
-        run_id = existing[0].info.run_id
+    if resumed is not None:
+        run_id = resumed.info.run_id
         client.update_run(run_id, status="RUNNING")
         client.log_text(run_id, config_text, "search.yaml")  # the same but for ``trials`` (search.resume)
         return SearchRun(uri, exp_id, run_id, name)
@@ -309,14 +310,10 @@ def end_run(uri: str, run_id: str, status: str, reason: str = "", failure: str =
 
 def child_runs(uri: str, experiment: str, search: str | None = None):
     """(parent run, its child runs) of the newest search in ``experiment`` (or the one named ``search``)."""
-    uri = absolute_uri(uri)
-    path = sqlite_path(uri)
-    if path and not Path(path).is_file():
-        raise FlowadInputError(f"no MLflow store at {path} (check --tracking-uri)")
-    client, exp_id = open_experiment(uri, experiment, None, create=False)
-    parents = parent_runs(client, exp_id, search)
-    if not parents:
-        raise FlowadInputError(f"experiment {experiment!r} has no search runs" + (f" named {search!r}" if search else ""))
-    parent = parents[0]
-    children = client.search_runs([exp_id], filter_string=f"tags.`{PARENT_TAG}` = '{parent.info.run_id}'", max_results=50_000)
+    parent = newest_search(uri, experiment, search)
+    if isinstance(parent, str):
+        raise FlowadInputError(parent)
+    client = client_for(absolute_uri(uri))
+    children = client.search_runs([parent.info.experiment_id], filter_string=f"tags.`{PARENT_TAG}` = '{parent.info.run_id}'",
+                                  max_results=50_000)
     return parent, children

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from flowad.configio import from_mapping
 from flowad.data import DataConfig, generate
@@ -15,19 +16,12 @@ from flowad.data import DataConfig, generate
 ROOT = Path(__file__).resolve().parents[1]
 
 
+MICRO_DATA = ROOT / "configs" / "data" / "micro.yaml"
+
+
 def micro_config(**overrides) -> DataConfig:
-    """A real but seconds-sized dataset: background with pile-up and a hard signal."""
-    spec = {
-        "name": "micro",
-        "seed": 11,
-        "shard_events": 60,
-        "splits": {"train": 0.5, "val": 0.25, "test": 0.25},
-        "pileup": {"mean": 10, "pool_events": 60},
-        "processes": {
-            "zerobias": {"kind": "zerobias", "events": 240},
-            "wprime": {"kind": "wprime", "events": 80, "splits": ["val", "test"], "params": {"mass_gev": 2000}},
-        },
-    }
+    """A real but seconds-sized dataset (configs/data/micro.yaml): background with pile-up and a hard signal."""
+    spec = yaml.safe_load(MICRO_DATA.read_text())
     spec.update(overrides)
     return from_mapping(DataConfig, spec)
 

@@ -6,8 +6,6 @@ the invariants are read back from MLflow and the Optuna study.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import signal
 import subprocess
@@ -17,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from search.search_process import SearchProcess
 from tests.conftest import ROOT
 from tests.test_search import search_yaml, write
 
@@ -24,41 +23,26 @@ pytestmark = pytest.mark.slow
 SPACE = '  student.family: {choices: [qkeras, hgq]}\n  student.bits: {low: 3, high: 8, integer: true}\n'
 
 
-class Driver:
-    """``flowad search run`` in its own process group, its output in a file (a full pipe would block it)."""
+class Driver(SearchProcess):
+    """A search process whose waits end the test with its output when they fail."""
 
     def __init__(self, config: Path, log: Path, resume: bool = False):
-        self.log = log
-        args = [sys.executable, "-m", "search.cli", "search", "run", str(config), "--cpus", "2"] + (["--resume"] if resume else [])
-        with log.open("w") as out:
-            self.process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-                                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def output(self) -> str:
-        return self.log.read_text()
+        super().__init__(config, log, resume, cwd=ROOT)
 
     def wait_for(self, condition, what: str, timeout: float = 400, poll: float = 0.1) -> None:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if condition():
                 return
-            if self.process.poll() is not None:
+            if not self.running():
                 pytest.fail(f"the driver exited ({self.process.returncode}) before {what}:\n{self.output()[-3000:]}")
             time.sleep(poll)
         self.kill()
         pytest.fail(f"timed out waiting for {what}:\n{self.output()[-3000:]}")
 
-    def signal(self, sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, sig)
-
-    def kill(self) -> None:
-        self.signal(signal.SIGKILL)
-        self.process.wait(timeout=60)
-
     def finish(self, timeout: float = 600) -> int:
         try:
-            return self.process.wait(timeout=timeout)
+            return self.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
             pytest.fail(f"the driver did not finish:\n{self.output()[-3000:]}")
@@ -117,7 +101,7 @@ def check_exactly_once(tmp_path: Path, search: str, trials: int, logs: str) -> l
         recovered = sum(label in found.split(", ") for found in re.findall(r"without a re-run: ([^)]*)\)", logs))
         assert ended <= 1 and ended + recovered >= 1, (label, ended, recovered)
         if recovered:  # told to the study from its FINISHED run, so never listed to run again afterwards
-            after = logs[logs.index(f"without a re-run: "):]
+            after = logs[logs.index("without a re-run: "):]
             reruns = re.findall(r"while they ran\): ([^;]*);", after)
             assert not any(label in found.split(", ") for found in reruns[1:]), (label, reruns)
     search_config = load_search_config(tmp_path / f"{search}.yaml")

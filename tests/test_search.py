@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
 import sys
-import time
 
 from pathlib import Path
 
@@ -280,7 +276,7 @@ def test_reconcile_recovers_finished_runs_and_reruns_lost_ones(tmp_path):
 
     study, space = space_study(tmp_path, choices=(1, 2, 3, 4, 5))
     uri = f"sqlite:///{tmp_path}/mlflow.db"
-    run = tracking.open_search(uri, "e", str(tmp_path / "art"), "s", False, params={}, config_text="x")
+    run = tracking.open_search(uri, "e", str(tmp_path / "art"), "s", params={}, config_text="x")
     trials = [study.ask(space) for _ in range(6)]
     for t in trials[:5]:
         t.set_user_attr(TRIAL_ATTR, trial_label(t.number))
@@ -417,3 +413,43 @@ def test_distinct_teachers_are_listed_once_each_for_their_own_tasks(tmp_path, mi
     assert distinct_teachers(load_search_config(write(tmp_path, ranged))) is None  # trained inside the trials, as before
     fixed = load_search_config(write(tmp_path, search_yaml(tmp_path, micro_dataset), "fixed.yaml"))
     assert len(distinct_teachers(fixed)) == 1
+
+
+def test_a_run_stopped_by_its_time_budget_is_pruned_not_run_again(tmp_path):
+    from optuna.trial import TrialState
+
+    from search import tracking
+    from search.reconcile import reconcile
+    from search.study import REASON_ATTR, TIME_BUDGET, TRIAL_ATTR, trial_label
+
+    study, space = space_study(tmp_path, choices=(1, 2))
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    run = tracking.open_search(uri, "e", str(tmp_path / "art"), "s", params={}, config_text="x")
+    trial = study.ask(space)
+    trial.set_user_attr(TRIAL_ATTR, trial_label(trial.number))
+    tracking.end_run(uri, tracking.trial_run(run, trial_label(trial.number), trial.params), "KILLED", TIME_BUDGET)
+    fixed = reconcile(study, run, ["auc", "lut"])  # its driver died before telling the study
+    assert fixed.rerun == [] and study.trials[0].state == TrialState.PRUNED
+    assert study.trials[0].user_attrs[REASON_ATTR] == TIME_BUDGET
+
+
+@pytest.mark.slow
+def test_a_trial_past_its_time_budget_stops_says_so_and_counts_as_pruned(tmp_path, micro_dataset):
+    """``resources.time_budget_s`` is checked from the trial's start; 1 ms is spent before its teacher is loaded."""
+    import optuna
+
+    from optuna.trial import TrialState
+
+    extra = "resources: {cpus: 1, time_budget_s: 0.001}\npruning: {enabled: false}\n"
+    path = write(tmp_path, search_yaml(tmp_path, micro_dataset, name="budget", trials=2, extra=extra))
+    result = run_cli("search", "run", str(path), "--cpus", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("stopped: over its time budget") == 2 and "after its teacher" in result.stdout
+    assert "no trial finished (2 stopped early" in result.stdout
+    parent, runs = children(tmp_path)
+    assert [(r.info.status, r.data.tags["flowad.outcome"]) for r in runs] == [("KILLED", "time_budget")] * 2
+    assert all("over time budget" in r.data.tags["mlflow.runName"] for r in runs)
+    study = optuna.load_study(study_name="e2e/budget", storage=f"sqlite:///{tmp_path}/optuna.db")
+    assert [t.state for t in study.trials] == [TrialState.PRUNED] * 2
+    shown = run_cli("search", "status", "--experiment", "e2e", "--tracking-uri", f"sqlite:///{tmp_path}/mlflow.db")
+    assert shown.returncode == 0 and shown.stdout.count("time_budget_s (not run again)") == 2, shown.stdout
