@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA   ?= data
 
-.PHONY: demo test venv clean bench mlflow-ui
+.PHONY: demo test venv clean bench mlflow-ui results
 
 venv: $(STAMP)
 
@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml
 # the quickstart search (generates the demo data on first use); each run is a new search, named by time
 demo: $(STAMP)
 	$(BIN)/flowad search run configs/search/quickstart.yaml --name quickstart-$$(date +%Y%m%d-%H%M%S)
+
+# the studies behind the project's claims, regenerated into docs/results.md (FULL=1: configs/results/full.yaml)
+results: $(STAMP)
+	$(BIN)/flowad results $(if $(FULL),--full,) --out docs/results.md
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_search_commands(commands)
 
+    results = commands.add_parser("results", help="run the studies behind docs/results.md and write it (make results)")
+    results.add_argument("--config", default=None, help="results YAML (default: configs/results/default.yaml)")
+    results.add_argument("--full", action="store_true", help="configs/results/full.yaml: more teachers, students and seeds")
+    results.add_argument("--out", default="docs/results.md", help="the report (its figures go in a folder beside it)")
+    results.set_defaults(run=_results)
+
     hw = commands.add_parser("hw", help="firmware: resource estimates and export")
     hw_commands = hw.add_subparsers(title="hw commands", metavar="COMMAND")
     for name, helptext, runner in (("estimate", "estimate FPGA resources and latency of a student", _hw_estimate),
@@ -127,6 +133,20 @@ def _train_teacher(args: argparse.Namespace) -> int:
     origin = "trained" if report.trained_now else "cached"
     print(f"teacher {config.teacher.kind} ({origin}): {report.path}")
     print(trigger_table({"teacher": report.teacher_performance, **report.baselines}, report.split, report.reference.menu))
+    return 0
+
+
+def _results(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from search.results.report import write_report
+
+    if args.config and args.full:
+        raise FlowadInputError("--full chooses configs/results/full.yaml: give --config or --full, not both")
+    config = Path(args.config or f"configs/results/{'full' if args.full else 'default'}.yaml")
+    if not config.is_file():
+        raise FlowadInputError(f"{config}: no such results config")
+    write_report(config, Path(args.out))
     return 0
 
 

@@ -78,15 +78,18 @@ def distributions(space: dict[str, Parameter]) -> dict:
 def sampler(search: SearchConfig, told: int = 0):
     """The search's sampler. ``told``: trials the study already holds; a resumed driver seeds its sampler past
     them, so it does not replay the suggestions the first driver made."""
+    return optuna_sampler(search.sampler, search.seed + told, search.trials, search.population)
+
+
+def optuna_sampler(name: str, seed: int, trials: int, population: int | None = None):
+    """Optuna's sampler ``name`` (nsga2, tpe, gp, random) as flowad sets it up for a search of ``trials`` trials."""
     import optuna
 
-    seed = search.seed + told
-    if search.sampler == "nsga2":
-        population = search.population or max(4, min(50, search.trials // 3))
-        return optuna.samplers.NSGAIISampler(population_size=population, seed=seed)
-    if search.sampler == "tpe":
-        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(4, min(10, search.trials // 4)))
-    if search.sampler == "gp":
+    if name == "nsga2":
+        return optuna.samplers.NSGAIISampler(population_size=population or max(4, min(50, trials // 3)), seed=seed)
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(4, min(10, trials // 4)))
+    if name == "gp":
         return optuna.samplers.GPSampler(seed=seed)
     return optuna.samplers.RandomSampler(seed=seed)
 

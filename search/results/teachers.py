@@ -1,0 +1,125 @@
+"""Study 1, teachers: each teacher (several seeds) against the no-ML baselines and the emulated menu.
+
+Every teacher goes through the product's own path (:func:`flowad.distill.prepare`: trained once per config and
+seed, cached) and :meth:`flowad.metrics.reference.Reference.evaluate`: the 3 kHz cut is set on validation
+ZeroBias and applied to test. Reported per signal and as means over the study's signals: AUC, efficiency at the
+rate (TPR) and pure efficiency (what the trigger adds to the menu).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from flowad.configio import from_mapping, to_plain
+from flowad.data.readers import dataset_identity
+from flowad.distill.run import REPORT_SPLITS, performance_record, prepare, resolve_dataset
+from flowad.metrics.reference import BASELINES, reference_for
+from flowad.teacher import TeacherConfig
+from search.results.config import ResultsConfig
+from search.results.stats import interval, markdown_table, mean_std, number, pm
+from search.results.store import unit
+
+STUDY = "teachers"
+METRICS = {"auc": "AUC", "tpr": "eff @ rate", "pure_tpr": "pure eff @ rate"}
+
+
+def teacher_config(config: ResultsConfig, label: str, seed: int) -> TeacherConfig:
+    return from_mapping(TeacherConfig, {**config.teachers[label], "seed": seed})
+
+
+def teacher_unit(config: ResultsConfig, label: str, seed: int) -> dict:
+    """A teacher's performance records on val and test (kept per config, dataset and seed)."""
+    dataset = resolve_dataset(config.data)
+    teacher = teacher_config(config, label, seed)
+    spec = {"dataset": dataset_identity(dataset), "teacher": to_plain(teacher), "rate_khz": config.rate_khz,
+            "signals": list(config.signals)}
+
+    def run() -> dict:
+        start = time.perf_counter()
+        prepared = prepare(config.data, teacher, REPORT_SPLITS)
+        seconds = time.perf_counter() - start
+        reference = reference_for(prepared.dataset, prepared.background, ("val", "test"), config.data.cache)
+        out = {split: performance_record(reference.evaluate(prepared.scores, split, config.rate_khz, config.signals, seed))
+               for split in ("val", "test")}
+        return {**out, "seconds": seconds, "epochs": len(prepared.teacher.history)}
+
+    return unit(config.data.cache, STUDY, spec, run)
+
+
+def baseline_records(config: ResultsConfig) -> dict[str, dict]:
+    """The no-ML baselines' records on val and test (deterministic: one value, with its interval)."""
+    dataset = resolve_dataset(config.data)
+    reference = reference_for(dataset, config.data.background, ("val", "test"), config.data.cache)
+    return {name: {split: performance_record(perf) for split, perf in
+                   (("val", reference.evaluate(scores, "val", config.rate_khz, config.signals)),
+                    ("test", reference.evaluate(scores, "test", config.rate_khz, config.signals)))}
+            for name, scores in reference.baselines.items()}
+
+
+def signal_value(record: dict, signal: str, metric: str) -> float:
+    return record["signals"][signal][metric]["value"]
+
+
+def mean_over(record: dict, signals, metric: str) -> float:
+    values = [signal_value(record, s, metric) for s in signals]
+    return sum(values) / len(values)
+
+
+@dataclass
+class TeacherStudy:
+    config: ResultsConfig
+    runs: dict[str, list[dict]]
+    """Label → one record per seed."""
+    baselines: dict[str, dict]
+
+    def means(self, label: str, metric: str, split: str = "test") -> list[float]:
+        return [mean_over(r[split], self.config.signals, metric) for r in self.runs[label]]
+
+    def best(self) -> tuple[str, str]:
+        """(the teacher with the best mean validation pure efficiency, or AUC when no pure efficiency is defined, the
+        metric used): the choice is made on validation."""
+        for metric in ("pure_tpr", "auc"):
+            scored = {label: mean_std(self.means(label, metric, "val"))[0] for label in self.runs}
+            if any(v == v for v in scored.values()):
+                return max((lab for lab in scored if scored[lab] == scored[lab]), key=scored.get), METRICS[metric]
+        return next(iter(self.runs)), "none defined"
+
+    def markdown(self) -> str:
+        signals = self.config.signals
+        header = ["trigger", "AUC", "eff @ 3 kHz", "pure eff @ 3 kHz", "pure eff (val)", "training"]
+        rows = []
+        for name, record in self.baselines.items():
+            rows.append([f"{BASELINES[name].label} (no ML)"]
+                        + [number(mean_over(record['test'], signals, m)) for m in METRICS]
+                        + [number(mean_over(record['val'], signals, 'pure_tpr')), "–"])
+        for label, runs in self.runs.items():
+            seconds = mean_std([r["seconds"] for r in runs])[0]
+            rows.append([label] + [pm(self.means(label, m)) for m in METRICS] + [pm(self.means(label, "pure_tpr", "val")),
+                                                                                f"{seconds:.0f} s, {mean_std([r['epochs'] for r in runs])[0]:.0f} ep"])
+        parts = [f"Means over {', '.join(signals)}; test split, cut at {self.config.rate_khz:g} kHz set on validation. "
+                 f"Teachers: ± is the standard deviation over {self.config.seeds} seeds. Baselines have no seed.",
+                 markdown_table(header, rows)]
+        any_record = next(iter(self.baselines.values()))["test"]
+        for metric in ("auc", "pure_tpr"):
+            header = ["trigger"] + list(signals)
+            rows = [[f"{BASELINES[n].label} (no ML)"] + [interval(*(rec["test"]["signals"][s][metric][k] for k in ("value", "low", "high")))
+                                                        for s in signals] for n, rec in self.baselines.items()]
+            rows += [[label] + [pm([signal_value(r["test"], s, metric) for r in runs]) for s in signals]
+                     for label, runs in self.runs.items()]
+            if metric == "pure_tpr":
+                rows.append(["L1 menu efficiency (for scale)"] + [number(any_record['signals'][s]['menu_efficiency']) for s in signals])
+            parts += [f"**{METRICS[metric]} per signal** (test; baselines with their 95 % interval, "
+                      f"{'DeLong' if metric == 'auc' else 'Poisson bootstrap'})", markdown_table(header, rows)]
+        return "\n\n".join(parts)
+
+
+def run_teachers(config: ResultsConfig, progress=print) -> TeacherStudy:
+    runs = {}
+    for label in config.teachers:
+        runs[label] = []
+        for seed in range(config.seeds):
+            runs[label].append(teacher_unit(config, label, seed))
+            progress(f"  teacher {label} seed {seed}: test pure eff "
+                     f"{mean_over(runs[label][-1]['test'], config.signals, 'pure_tpr'):.4f}")
+    return TeacherStudy(config, runs, baseline_records(config))
