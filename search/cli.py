@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument("--config", default=None, help="results YAML (default: configs/results/default.yaml)")
     results.add_argument("--full", action="store_true", help="configs/results/full.yaml: more teachers, students and seeds")
     results.add_argument("--out", default="docs/results.md", help="the report (its figures go in a folder beside it)")
+    results.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                         help="units of work run side by side, one core each (default: 2, or 1 on one core)")
     results.set_defaults(run=_results)
 
     hw = commands.add_parser("hw", help="firmware: resource estimates and export")
@@ -146,7 +148,9 @@ def _results(args: argparse.Namespace) -> int:
     config = Path(args.config or f"configs/results/{'full' if args.full else 'default'}.yaml")
     if not config.is_file():
         raise FlowadInputError(f"{config}: no such results config")
-    write_report(config, Path(args.out))
+    if args.workers < 1:
+        raise FlowadInputError(f"--workers must be ≥ 1, got {args.workers}")
+    write_report(config, Path(args.out), args.workers)
     return 0
 
 

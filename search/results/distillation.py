@@ -31,10 +31,14 @@ class DistillationStudy:
                 f"± over {self.config.seeds} student seeds; test split.\n\n" + markdown_table(header, rows))
 
 
-def run_distillation_study(config: ResultsConfig, progress=print) -> DistillationStudy:
+def ablation_calls(config: ResultsConfig) -> dict[tuple, tuple]:
+    """The ablations that differ from the student study's own distillation (that one is its unit, shipped)."""
     student = config.students[config.ablation_student]
-    runs: dict[str, list[dict]] = {}
-    for label, overrides in config.ablations.items():
-        runs[label] = [distilled_unit(config, student, seed, overrides, ship=not overrides) for seed in range(config.seeds)]
-        progress(f"  distillation {label}: AUC retained {pm([auc_retained(r, config.signals) for r in runs[label]])}")
+    return {("ablation", label, seed): (distilled_unit, (config, student, seed, overrides, False))
+            for seed in range(config.seeds) for label, overrides in config.ablations.items() if overrides}
+
+
+def distillation_study(config: ResultsConfig, results: dict[tuple, dict]) -> DistillationStudy:
+    runs = {label: [results[("ablation", label, seed) if overrides else ("student", config.ablation_student, seed)]
+                    for seed in range(config.seeds)] for label, overrides in config.ablations.items()}
     return DistillationStudy(config, runs)

@@ -24,6 +24,7 @@ from flowad.student.config import StudentConfig
 from flowad.student.families import STUDENT_FAMILIES
 from search.pareto import hypervolume
 from search.results.config import ResultsConfig
+from search.results.pool import run_all
 from search.results.stats import markdown_table, mean_std
 from search.results.students import FAMILY_LABELS, StudentStudy
 
@@ -137,7 +138,7 @@ class SamplerStudy:
                 + markdown_table(header, rows))
 
 
-def run_sampler_study(config: ResultsConfig, students: StudentStudy, progress=print) -> SamplerStudy:
+def run_sampler_study(config: ResultsConfig, students: StudentStudy, workers: int = 1, progress=print) -> SamplerStudy:
     surrogate = Surrogate.fit(students)
     keys = {point_key(dict(zip(SPACE, values))) for values in itertools.product(*SPACE.values())}
     table = {k: v for k in keys if (v := surrogate(k)) is not None}
@@ -146,16 +147,14 @@ def run_sampler_study(config: ResultsConfig, students: StudentStudy, progress=pr
     best = hypervolume(every, DIRECTIONS, reference)
     study = config.samplers
     trials = min(study.trials, len(table))
-    hv: dict[str, dict[int, list[float]]] = {}
-    seconds: dict[str, list[float]] = {}
+    runs = run_all([(run_sampler, (name, seed, trials, table)) for name in study.samplers for seed in range(study.seeds)], workers)
+    hv: dict[str, dict[int, list[float]]] = {name: {n: [] for n in study.checkpoints} for name in study.samplers}
+    seconds: dict[str, list[float]] = {name: [] for name in study.samplers}
+    for (values, wall), name in zip(runs, (n for n in study.samplers for _ in range(study.seeds))):
+        seconds[name].append(wall)
+        for n in study.checkpoints:
+            hv[name][n].append(hypervolume(values[:n], DIRECTIONS, reference) / best if best > 0 else math.nan)
     for name in study.samplers:
-        hv[name] = {n: [] for n in study.checkpoints}
-        seconds[name] = []
-        for seed in range(study.seeds):
-            values, wall = run_sampler(name, seed, trials, table)
-            seconds[name].append(wall)
-            for n in study.checkpoints:
-                hv[name][n].append(hypervolume(values[:n], DIRECTIONS, reference) / best if best > 0 else math.nan)
         progress(f"  sampler {name}: hypervolume fraction at N={study.checkpoints[-1]} "
                  f"{mean_std(hv[name][study.checkpoints[-1]])[0]:.3f}, {mean_std(seconds[name])[0]:.1f} s per search")
     return SamplerStudy(surrogate, table, best, reference, hv, seconds, tuple(study.checkpoints))

@@ -162,14 +162,12 @@ class StudentStudy:
         return path
 
 
-def run_students(config: ResultsConfig, progress=print) -> StudentStudy:
-    runs: dict[str, list[dict]] = {}
-    for label, student in config.students.items():
-        runs[label] = []
-        for seed in range(config.seeds):
-            runs[label].append(distilled_unit(config, student, seed))
-            hw = runs[label][-1]["hw_yosys"]
-            progress(f"  student {label} seed {seed}: test AUC {mean_over(runs[label][-1]['test'], config.signals, 'auc'):.3f}, "
-                     f"{hw['lut'] if hw['available'] else 'n/a'} LUT (yosys)")
+def student_calls(config: ResultsConfig) -> dict[tuple, tuple]:
+    return {("student", label, seed): (distilled_unit, (config, student, seed))
+            for seed in range(config.seeds) for label, student in config.students.items()}
+
+
+def student_study(config: ResultsConfig, results: dict[tuple, dict]) -> StudentStudy:
+    runs = {label: [results[("student", label, seed)] for seed in range(config.seeds)] for label in config.students}
     costs = firmware_costs(from_mapping(HardwareConfig, config.hardware), config.data.cache)
     return StudentStudy(config, runs, costs)

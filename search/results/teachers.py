@@ -114,12 +114,12 @@ class TeacherStudy:
         return "\n\n".join(parts)
 
 
-def run_teachers(config: ResultsConfig, progress=print) -> TeacherStudy:
-    runs = {}
-    for label in config.teachers:
-        runs[label] = []
-        for seed in range(config.seeds):
-            runs[label].append(teacher_unit(config, label, seed))
-            progress(f"  teacher {label} seed {seed}: test pure eff "
-                     f"{mean_over(runs[label][-1]['test'], config.signals, 'pure_tpr'):.4f}")
+def teacher_calls(config: ResultsConfig) -> dict[tuple, tuple]:
+    """Every teacher unit, the one the students are distilled from first (the others train meanwhile)."""
+    order = [config.distill_teacher] + [label for label in config.teachers if label != config.distill_teacher]
+    return {("teacher", label, seed): (teacher_unit, (config, label, seed)) for seed in range(config.seeds) for label in order}
+
+
+def teacher_study(config: ResultsConfig, results: dict[tuple, dict]) -> TeacherStudy:
+    runs = {label: [results[("teacher", label, seed)] for seed in range(config.seeds)] for label in config.teachers}
     return TeacherStudy(config, runs, baseline_records(config))
