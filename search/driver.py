@@ -101,19 +101,20 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
     dataset = warm_shared_inputs(search)  # before Ray or any run is started: a bad dataset leaves nothing behind
     # trials get the dataset's directory in the shared cache, never the driver's data YAML (docs/cluster.md)
     search = replace(search, data=replace(search.data, path=str(dataset)))
-    previous = None
+    previous, reference, reference_record = None, {}, None
     if resume:
         previous = tracking.find_search(search.tracking.uri, search.tracking.experiment, search.name)
         check_resumable(stored_config_text(search.tracking.uri, previous), as_written)
-        reference = previous.data.metrics  # measured when the search started, on the same events
+        reference = previous.data.metrics  # measured when the search started, on the same events (NaNs not logged)
     else:
         tracking.refuse_existing(search.tracking.uri, search.tracking.experiment, search.name)
         open_study(search, fresh=True)  # refuses a study that ran trials before any run is made
+    if not any(key.startswith("baseline/") for key in reference):  # new, or its first driver died before logging them
         reference, reference_record = reference_metrics(search)
     search_run = tracking.open_search(search.tracking.uri, search.tracking.experiment, search.tracking.artifacts,
                                       search.name, search_params(search), config_text, resumed=previous)
     tracking.client_for(search_run.uri).set_tag(search_run.parent_run_id, tracking.TRIALS_TAG, str(search.trials))
-    if not resume:
+    if reference_record is not None:
         tracking.log_metrics(search_run.uri, search_run.parent_run_id, reference)
         tracking.client_for(search_run.uri).log_dict(search_run.parent_run_id, reference_record, "reference/baselines.json")
     progress(reference_line(reference, search.metric_names[0]))
@@ -204,7 +205,7 @@ def reference_line(metrics: dict[str, float], quality: str) -> str:
     baselines = baselines_from_metrics(metrics)
     parts = [f"{name} {values.get(quality, float('nan')):.3f} at {values.get('lut', float('nan')):,.0f} LUT"
              for name, values in baselines.items()]
-    return f"no-ML baselines, {quality} on validation: " + "; ".join(parts) + f"; L1 menu {metrics['menu/total_khz']:.1f} kHz"
+    return f"no-ML baselines, {quality} on validation: " + "; ".join(parts) + f"; L1 menu {metrics.get('menu/total_khz', float('nan')):.1f} kHz"
 
 
 def search_params(search: SearchConfig) -> dict[str, Any]:
