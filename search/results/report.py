@@ -73,13 +73,14 @@ def write_report(config_path: Path, out: Path, workers: int = 1, progress=print)
     dataset = resolve_dataset(config.data)
     progress(f"results: dataset {dataset}")
     results = run_units(config, workers, progress)
-    teachers, students = teacher_study(config, results), student_study(config, results)
+    teachers = teacher_study(config, results)
+    baseline_auc = {n: mean_over(r["test"], config.signals, "auc") for n, r in teachers.baselines.items()}
+    students = student_study(config, results, baseline_auc)
     distillation = distillation_study(config, results)
     progress("results: samplers")
     samplers = run_sampler_study(config, students, workers, progress)
     teacher_runs = teachers.runs[config.distill_teacher]
     teacher_auc = mean_over(teacher_runs[0]["test"], config.signals, "auc")  # seed 0: the one distilled
-    baseline_auc = {n: mean_over(r["test"], config.signals, "auc") for n, r in teachers.baselines.items()}
     front = students.figure(figures / "students_auc_vs_lut.png", teacher_auc, baseline_auc)
     hv = hypervolume_figure(samplers, figures / "samplers_hypervolume.png")
     wall = time.perf_counter() - begin
@@ -97,13 +98,14 @@ def write_report(config_path: Path, out: Path, workers: int = 1, progress=print)
         f"**±** is the standard deviation over {config.seeds} seeds; baselines have no seed and carry 95 % intervals instead.",
         "## 1. Teachers against the no-ML baselines",
         teachers.markdown(),
+        teachers.against_baselines(),
         f"Best teacher on validation {chosen_by}: `{best_teacher}`. Students below are distilled from "
         f"`{config.distill_teacher}` (seed 0).",
         "## 2. Students at matched LUT budgets",
         f"![AUC against LUTs]({rel(front)})",
         "Every student, shipped as its design (da4ml Verilog for QKeras-style and HGQ, gate-list Verilog for LGN) "
         "and synthesised by yosys `synth_xilinx` on CICADA's Virtex-7 at 6.25 ns; lines join each family's front.",
-        students.all_table(baseline_auc),
+        students.all_table(),
         "**Best student of each family within each budget** (chosen on validation AUC):",
         students.budget_table(),
         "**The claims, checked:**",

@@ -33,6 +33,8 @@ class StudentStudy:
     config: ResultsConfig
     runs: dict[str, list[dict]]
     baselines_hw: dict[str, dict]
+    baselines_auc: dict[str, float]
+    """Each no-ML trigger's mean test AUC over the signals (from the teacher study's reference)."""
 
     def family(self, label: str) -> str:
         return self.config.students[label]["family"]
@@ -69,7 +71,7 @@ class StudentStudy:
                                              for b in labels)]
         return sorted(kept, key=self.lut)
 
-    def all_table(self, baseline_auc: dict[str, float]) -> str:
+    def all_table(self) -> str:
         header = ["student", "LUT (yosys)", "latency ns", "AUC", "pure eff @ 3 kHz", "AUC retained", "EMD", "Spearman", "AUC (val)"]
         rows = []
         for label in self.runs:
@@ -80,7 +82,7 @@ class StudentStudy:
         for name in BASELINES:  # the no-ML triggers' own firmware (yosys) and AUC, on the same events
             hw = self.baselines_hw.get(name, {})
             rows.append([f"{BASELINES[name].label} (no ML)", f"{hw.get('lut') or math.nan:,.0f}", f"{hw.get('latency_ns') or math.nan:.1f}",
-                         number(baseline_auc.get(name)), "see § 1", "", "", "", ""])
+                         number(self.baselines_auc.get(name)), "see § 1", "", "", "", ""])
         return markdown_table(header, rows)
 
     def budget_table(self) -> str:
@@ -118,6 +120,13 @@ class StudentStudy:
         out.append(f"*HGQ reaches QKeras-style AUC at fewer resources* (criterion: among pairs with the same test AUC within "
                    f"{SAME_AUC} or their seeds' spread, the HGQ student has fewer yosys LUTs): {better} of {pairs} pairs. "
                    f"**{'Holds' if pairs and better > pairs / 2 else 'Does not hold' if pairs else 'Not testable (no pair of equal AUC)'}** here.")
+        strongest = max(self.runs, key=lambda lab: mean_std(self.metric(lab, "auc"))[0])
+        auc = mean_std(self.metric(strongest, "auc"))[0]
+        beaten = [n for n in BASELINES if n in self.baselines_auc and self.baselines_auc[n] >= auc]
+        named = [f"{BASELINES[n].label} ({self.baselines_auc[n]:.3f} at {self.baselines_hw.get(n, {}).get('lut') or math.nan:,.0f} LUT)"
+                 for n in beaten]
+        out.append(f"*Against the no-ML triggers*: the best student by test AUC, `{strongest}` ({auc:.3f} at "
+                   f"{self.lut(strongest):,.0f} LUT), " + (f"**loses to** {', '.join(named)}." if named else "beats every no-ML trigger."))
         lgn = [lab for lab in self.runs if self.family(lab) == "lgn"]
         other = [lab for lab in self.runs if self.family(lab) != "lgn"]
         if lgn and other:
@@ -167,7 +176,7 @@ def student_calls(config: ResultsConfig) -> dict[tuple, tuple]:
             for seed in range(config.seeds) for label, student in config.students.items()}
 
 
-def student_study(config: ResultsConfig, results: dict[tuple, dict]) -> StudentStudy:
+def student_study(config: ResultsConfig, results: dict[tuple, dict], baselines_auc: dict[str, float]) -> StudentStudy:
     runs = {label: [results[("student", label, seed)] for seed in range(config.seeds)] for label in config.students}
     costs = firmware_costs(from_mapping(HardwareConfig, config.hardware), config.data.cache)
-    return StudentStudy(config, runs, costs)
+    return StudentStudy(config, runs, costs, baselines_auc)

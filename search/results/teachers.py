@@ -101,7 +101,7 @@ class TeacherStudy:
                  f"Teachers: ± is the standard deviation over {self.config.seeds} seeds. Baselines have no seed.",
                  markdown_table(header, rows)]
         any_record = next(iter(self.baselines.values()))["test"]
-        for metric in ("auc", "pure_tpr"):
+        for metric in ("auc", "tpr", "pure_tpr"):
             header = ["trigger"] + list(signals)
             rows = [[f"{BASELINES[n].label} (no ML)"] + [interval(*(rec["test"]["signals"][s][metric][k] for k in ("value", "low", "high")))
                                                         for s in signals] for n, rec in self.baselines.items()]
@@ -112,6 +112,16 @@ class TeacherStudy:
             parts += [f"**{METRICS[metric]} per signal** (test; baselines with their 95 % interval, "
                       f"{'DeLong' if metric == 'auc' else 'Poisson bootstrap'})", markdown_table(header, rows)]
         return "\n\n".join(parts)
+
+    def against_baselines(self) -> str:
+        """One line: does any teacher beat the best no-ML trigger on the test means?"""
+        signals = self.config.signals
+        best_name = max(self.baselines, key=lambda n: mean_over(self.baselines[n]["test"], signals, "auc"))
+        best_auc = mean_over(self.baselines[best_name]["test"], signals, "auc")
+        teacher = max(self.runs, key=lambda lab: mean_std(self.means(lab, "auc"))[0])
+        auc = mean_std(self.means(teacher, "auc"))[0]
+        return (f"Against the no-ML triggers: the best teacher by test AUC, `{teacher}` ({auc:.3f}), "
+                f"{'beats' if auc > best_auc else '**loses to**'} {BASELINES[best_name].label} ({best_auc:.3f}).")
 
 
 def teacher_calls(config: ResultsConfig) -> dict[tuple, tuple]:
