@@ -19,7 +19,7 @@ from search.baselines import firmware_costs
 from search.results.config import ResultsConfig
 from search.results.distilled import auc_retained, distilled_unit
 from search.results.stats import markdown_table, mean_std, number, pm
-from search.results.teachers import mean_over
+from search.results.teachers import mean_over, per_signal
 
 FAMILY_LABELS = {"qkeras": "QKeras-style", "hgq": "HGQ", "lgn": "LGN"}
 RETAINED_MOST = 0.8
@@ -33,8 +33,14 @@ class StudentStudy:
     config: ResultsConfig
     runs: dict[str, list[dict]]
     baselines_hw: dict[str, dict]
-    baselines_auc: dict[str, float]
-    """Each no-ML trigger's mean test AUC over the signals (from the teacher study's reference)."""
+    """Each no-ML trigger's own firmware, costed by yosys like the students'."""
+    baselines: dict[str, dict]
+    """Each no-ML trigger's val and test records on the same events (the teacher study's)."""
+
+    @property
+    def baselines_auc(self) -> dict[str, float]:
+        """Each no-ML trigger's mean test AUC over the signals."""
+        return {name: mean_over(record["test"], self.config.signals, "auc") for name, record in self.baselines.items()}
 
     def family(self, label: str) -> str:
         return self.config.students[label]["family"]
@@ -82,8 +88,15 @@ class StudentStudy:
         for name in BASELINES:  # the no-ML triggers' own firmware (yosys) and AUC, on the same events
             hw = self.baselines_hw.get(name, {})
             rows.append([f"{BASELINES[name].label} (no ML)", f"{hw.get('lut') or math.nan:,.0f}", f"{hw.get('latency_ns') or math.nan:.1f}",
-                         number(self.baselines_auc.get(name)), "see § 1", "", "", "", ""])
+                         number(self.baselines_auc.get(name)), "per signal below", "", "", "", ""])
         return markdown_table(header, rows)
+
+    def per_signal_tables(self) -> str:
+        """AUC and pure efficiency per signal on test, every student beside the no-ML triggers."""
+        parts = []
+        for metric in ("auc", "pure_tpr"):
+            parts += per_signal(self.config.signals, self.baselines, self.runs, metric)
+        return "\n\n".join(parts)
 
     def budget_table(self) -> str:
         header = ["LUT budget"] + [FAMILY_LABELS[f] for f in FAMILY_LABELS]
@@ -176,7 +189,7 @@ def student_calls(config: ResultsConfig) -> dict[tuple, tuple]:
             for seed in range(config.seeds) for label, student in config.students.items()}
 
 
-def student_study(config: ResultsConfig, results: dict[tuple, dict], baselines_auc: dict[str, float]) -> StudentStudy:
+def student_study(config: ResultsConfig, results: dict[tuple, dict], baselines: dict[str, dict]) -> StudentStudy:
     runs = {label: [results[("student", label, seed)] for seed in range(config.seeds)] for label in config.students}
     costs = firmware_costs(from_mapping(HardwareConfig, config.hardware), config.data.cache)
-    return StudentStudy(config, runs, costs, baselines_auc)
+    return StudentStudy(config, runs, costs, baselines)

@@ -32,7 +32,7 @@ def teacher_unit(config: ResultsConfig, label: str, seed: int) -> dict:
     """A teacher's performance records on val and test (kept per config, dataset and seed)."""
     dataset = resolve_dataset(config.data)
     teacher = teacher_config(config, label, seed)
-    spec = {"dataset": dataset_identity(dataset), "teacher": to_plain(teacher), "rate_khz": config.rate_khz,
+    spec = {"dataset": dataset_identity(dataset), "background": config.data.background, "teacher": to_plain(teacher), "rate_khz": config.rate_khz,
             "signals": list(config.signals)}
 
     def run() -> dict:
@@ -64,6 +64,20 @@ def signal_value(record: dict, signal: str, metric: str) -> float:
 def mean_over(record: dict, signals, metric: str) -> float:
     values = [signal_value(record, s, metric) for s in signals]
     return sum(values) / len(values)
+
+
+def per_signal(signals, baselines: dict[str, dict], runs: dict[str, list[dict]], metric: str) -> list[str]:
+    """A titled table of ``metric`` per signal on test: each baseline with its 95 % interval, each run label with ±
+    over its seeds, and (for pure efficiency) the menu's own efficiency for scale."""
+    digits = 3 if metric == "auc" else 4
+    rows = [[f"{BASELINES[n].label} (no ML)"] + [interval(*(rec["test"]["signals"][s][metric][k] for k in ("value", "low", "high")), digits)
+                                                for s in signals] for n, rec in baselines.items()]
+    rows += [[label] + [pm([signal_value(r["test"], s, metric) for r in seeds], digits) for s in signals] for label, seeds in runs.items()]
+    if metric == "pure_tpr":
+        any_record = next(iter(baselines.values()))["test"]
+        rows.append(["L1 menu efficiency (for scale)"] + [number(any_record["signals"][s]["menu_efficiency"]) for s in signals])
+    return [f"**{METRICS[metric]} per signal** (test; baselines with their 95 % interval, "
+            f"{'DeLong' if metric == 'auc' else 'Poisson bootstrap'})", markdown_table(["trigger"] + list(signals), rows)]
 
 
 @dataclass
@@ -100,17 +114,8 @@ class TeacherStudy:
         parts = [f"Means over {', '.join(signals)}; test split, cut at {self.config.rate_khz:g} kHz set on validation. "
                  f"Teachers: ± is the standard deviation over {self.config.seeds} seeds. Baselines have no seed.",
                  markdown_table(header, rows)]
-        any_record = next(iter(self.baselines.values()))["test"]
-        for metric in ("auc", "tpr", "pure_tpr"):
-            header = ["trigger"] + list(signals)
-            rows = [[f"{BASELINES[n].label} (no ML)"] + [interval(*(rec["test"]["signals"][s][metric][k] for k in ("value", "low", "high")))
-                                                        for s in signals] for n, rec in self.baselines.items()]
-            rows += [[label] + [pm([signal_value(r["test"], s, metric) for r in runs]) for s in signals]
-                     for label, runs in self.runs.items()]
-            if metric == "pure_tpr":
-                rows.append(["L1 menu efficiency (for scale)"] + [number(any_record['signals'][s]['menu_efficiency']) for s in signals])
-            parts += [f"**{METRICS[metric]} per signal** (test; baselines with their 95 % interval, "
-                      f"{'DeLong' if metric == 'auc' else 'Poisson bootstrap'})", markdown_table(header, rows)]
+        for metric in METRICS:
+            parts += per_signal(signals, self.baselines, self.runs, metric)
         return "\n\n".join(parts)
 
     def against_baselines(self) -> str:
