@@ -21,14 +21,13 @@ from flowad.distill import DistillConfig, run_distillation
 from flowad.distill.run import REPORT_SPLITS, performance_record, prepare, resolve_dataset
 from flowad.distill.target import TargetTransform
 from flowad.hardware import HardwareConfig, build_design, cost
+from flowad.hardware.estimators.synthesis import MODEL_OF
 from flowad.metrics.agreement import emd, spearman
 from flowad.metrics.reference import reference_for
 from search.results.config import ResultsConfig
 from search.results.store import unit
 from search.results.teachers import teacher_config
 
-DESIGN_ESTIMATOR = {"da4ml_verilog": "da4ml", "lgn_verilog": "lgn"}
-"""The per-trial estimator of each shipped design kind, compared with yosys in the firmware study."""
 HARDWARE_FIELDS = ("lut", "ff", "dsp", "latency_cycles", "latency_ns")
 
 
@@ -48,7 +47,8 @@ def distilled_unit(config: ResultsConfig, student: dict[str, Any], seed: int,
     shipped design's figures by yosys and by its own estimator. Kept per dataset, configs and seed."""
     overrides = overrides or {}
     dataset = resolve_dataset(config.data)
-    spec = {"dataset": dataset_identity(dataset), "distill": to_plain(distill_config(config, student, seed, overrides, "")),
+    distill = {k: v for k, v in to_plain(distill_config(config, student, seed, overrides, "")).items() if k not in ("data", "out")}
+    spec = {"dataset": dataset_identity(dataset), "background": config.data.background, "distill": distill,
             "hardware": config.hardware if ship else None, "signals": list(config.signals)}
 
     def run() -> dict:
@@ -79,7 +79,7 @@ def measure(config: ResultsConfig, distill: DistillConfig, workdir: Path, ship: 
         spec = from_mapping(HardwareConfig, config.hardware)
         design = build_design(student, spec, workdir / "firmware")
         out["design_kind"] = design.kind
-        for name in ("yosys", DESIGN_ESTIMATOR.get(design.kind)):
+        for name in ("yosys", MODEL_OF.get(design.kind)):
             if name is None:
                 continue
             report_hw = cost(design, name, student, workdir / f"cost-{name}")

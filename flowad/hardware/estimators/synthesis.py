@@ -70,6 +70,8 @@ SYNTH_BELOW_LUT = 20_000
 """``synth`` synthesises designs its model puts below this many LUTs (≤ ~40 s on one core here) and uses the
 calibrated model above, where the model's ratio to yosys is closest to 1 (bench/hardware.py)."""
 MODEL_OF = {"da4ml_verilog": "da4ml", "lgn_verilog": "lgn"}
+"""The calibrated or closed-form model of each design kind: what ``synth`` uses above ``SYNTH_BELOW_LUT``, and
+what the results' firmware study compares with yosys."""
 
 
 @register("synth", designs=tuple(MODEL_OF),
