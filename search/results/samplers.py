@@ -26,6 +26,7 @@ from search.pareto import hypervolume
 from search.results.config import ResultsConfig
 from search.results.pool import run_all
 from search.results.stats import markdown_table, mean_std
+from search.results.store import unit
 from search.results.students import FAMILY_LABELS, StudentStudy
 
 N_INPUTS = 18 * 14
@@ -34,6 +35,7 @@ LGN_WIDTHS = ("256-128", "512-256", "1024-512", "2048-1024", "4096-2048")
 SPACE = {"family": ("qkeras", "hgq", "lgn"), "widths": MLP_WIDTHS, "lgn_widths": LGN_WIDTHS, "bits": tuple(range(2, 9))}
 DIRECTIONS = ("max", "min", "min")
 OBJECTIVES = ("val AUC", "LUT", "latency ns")
+STUDY = "samplers"
 
 
 def point_key(params: dict) -> tuple:
@@ -97,13 +99,14 @@ def run_sampler(name: str, seed: int, trials: int, table: dict[tuple, tuple]) ->
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(directions=["maximize" if d == "max" else "minimize" for d in DIRECTIONS],
                                 sampler=optuna_sampler(name, seed, trials))
+    space = {**SPACE, "family": tuple(f for f in SPACE["family"] if any(k[0] == f for k in table))}  # the fitted ones
     seen: set[tuple] = set()
     values = []
     start = time.perf_counter()
     while len(values) < trials and len(seen) < len(table):
         for _ in range(50):
             trial = study.ask()
-            params = {k: trial.suggest_categorical(k, list(v)) for k, v in SPACE.items()}
+            params = {k: trial.suggest_categorical(k, list(v)) for k, v in space.items()}
             key = point_key(params)
             study.tell(trial, list(table[key]))
             if key not in seen:
@@ -113,6 +116,21 @@ def run_sampler(name: str, seed: int, trials: int, table: dict[tuple, tuple]) ->
         seen.add(key)
         values.append(table[key])
     return np.array(values), time.perf_counter() - start
+
+
+def sampler_unit(cache: str, name: str, seed: int, trials: int, table: dict[tuple, tuple]) -> dict:
+    """:func:`run_sampler`'s objective values and wall seconds, kept per (sampler, seed, trials, surrogate table,
+    Optuna version) like every other unit, so that re-rendering the report does not run the samplers again."""
+    import optuna
+
+    spec = {"sampler": name, "seed": seed, "trials": trials, "optuna": optuna.__version__,
+            "table": sorted([list(k), list(v)] for k, v in table.items())}
+
+    def run() -> dict:
+        values, seconds = run_sampler(name, seed, trials, table)
+        return {"values": values.tolist(), "seconds": seconds}
+
+    return unit(cache, STUDY, spec, run)
 
 
 @dataclass
@@ -138,7 +156,8 @@ class SamplerStudy:
                 + markdown_table(header, rows))
 
 
-def run_sampler_study(config: ResultsConfig, students: StudentStudy, workers: int = 1, progress=print) -> SamplerStudy:
+def run_sampler_study(config: ResultsConfig, students: StudentStudy, workers: int = 1, progress=print,
+                      address: str | None = None) -> SamplerStudy:
     surrogate = Surrogate.fit(students)
     keys = {point_key(dict(zip(SPACE, values))) for values in itertools.product(*SPACE.values())}
     table = {k: v for k in keys if (v := surrogate(k)) is not None}
@@ -147,11 +166,13 @@ def run_sampler_study(config: ResultsConfig, students: StudentStudy, workers: in
     best = hypervolume(every, DIRECTIONS, reference)
     study = config.samplers
     trials = min(study.trials, len(table))
-    runs = run_all([(run_sampler, (name, seed, trials, table)) for name in study.samplers for seed in range(study.seeds)], workers)
+    calls = [(sampler_unit, (str(config.data.cache), name, seed, trials, table)) for name in study.samplers for seed in range(study.seeds)]
+    runs = run_all(calls, workers, address=address)
     hv: dict[str, dict[int, list[float]]] = {name: {n: [] for n in study.checkpoints} for name in study.samplers}
     seconds: dict[str, list[float]] = {name: [] for name in study.samplers}
-    for (values, wall), name in zip(runs, (n for n in study.samplers for _ in range(study.seeds))):
-        seconds[name].append(wall)
+    for run, name in zip(runs, (n for n in study.samplers for _ in range(study.seeds))):
+        values = np.array(run["values"]).reshape(-1, len(DIRECTIONS))
+        seconds[name].append(run["seconds"])
         for n in study.checkpoints:
             hv[name][n].append(hypervolume(values[:n], DIRECTIONS, reference) / best if best > 0 else math.nan)
     for name in study.samplers:

@@ -1,5 +1,6 @@
-"""Every unit of a study (one teacher and seed, one student and seed, …) is run once: its numbers are kept as
-``<cache>/results/<study>/<hash of its spec>.json`` (written atomically) and read back on the next run."""
+"""Every unit of a study (one teacher and seed, one student and seed, one sampler run, …) is run once: its numbers
+are kept as ``<cache>/results/<study>/<hash of its spec>.json`` (written atomically) and read back on the next run.
+A spec names the dataset by its identity, never by a path, so a moved cache or another clone reuses it."""
 
 from __future__ import annotations
 
