@@ -23,9 +23,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/flowad search run configs/search/quickstart.yaml --name quickstart-$$(date +%Y%m%d-%H%M%S)
 
-# the studies behind the project's claims, regenerated into docs/results.md (FULL=1: configs/results/full.yaml)
+# the studies behind the project's claims, regenerated into docs/results.md (FULL=1: configs/results/full.yaml;
+# ADDRESS=host:port runs the units on that Ray cluster)
 results: $(STAMP)
-	$(BIN)/flowad results $(if $(FULL),--full,) --out docs/results.md
+	$(BIN)/flowad results $(if $(FULL),--full,) $(if $(ADDRESS),--address $(ADDRESS),) --out docs/results.md
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument("--out", default="docs/results.md", help="the report (its figures go in a folder beside it)")
     results.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                          help="units of work run side by side, one core each (default: 2, or 1 on one core)")
+    results.add_argument("--address", default=None,
+                         help="a Ray cluster (host:port or ray://host:port) to run the units on, one CPU each; the data "
+                              "cache must be a path every node sees")
     results.set_defaults(run=_results)
 
     hw = commands.add_parser("hw", help="firmware: resource estimates and export")
@@ -150,7 +153,11 @@ def _results(args: argparse.Namespace) -> int:
         raise FlowadInputError(f"{config}: no such results config")
     if args.workers < 1:
         raise FlowadInputError(f"--workers must be ≥ 1, got {args.workers}")
-    write_report(config, Path(args.out), args.workers)
+    if args.address:  # before the dataset is generated, not after
+        from search.ray_session import check_reachable
+
+        check_reachable(args.address)
+    write_report(config, Path(args.out), args.workers, address=args.address)
     return 0
 
 

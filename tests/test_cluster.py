@@ -14,7 +14,9 @@ import urllib.parse
 import urllib.request
 
 import pytest
+import yaml
 
+from tests.test_results import micro_results
 from tests.test_search import search_yaml
 
 pytestmark = pytest.mark.slow
@@ -111,6 +113,23 @@ def test_search_on_a_multi_process_cluster_with_an_mlflow_server(tmp_path, micro
             assert "pareto.html" in front_page and "<iframe" in front_page  # the interactive front, shown in place
             assert "Run Name" in runs_page and ">cl<" in runs_page  # the runs table, not the GenAI traces view
             assert "Detect issues in traces" not in runs_page
+
+        # the report's units as one-CPU Ray tasks on the same cluster (`make results ADDRESS=…`), from a fresh cache
+        results = micro_results(tmp_path, micro_dataset)
+        config = yaml.safe_load(results.read_text())
+        lgn = "lgn 64-32 @2"
+        config.update(seeds=1, teachers={"flow": config["teachers"]["flow"]}, students={lgn: config["students"][lgn]},
+                      ablation_student=lgn, ablations={"as the students": {}}, lut_budgets=[100000],
+                      samplers={"samplers": ["random"], "trials": 6, "seeds": 2, "checkpoints": [6]})
+        config["data"]["cache"] = str(tmp_path / "results-cache")
+        results.write_text(yaml.safe_dump(config))
+        report = subprocess.run([sys.executable, "-m", "search.cli", "results", "--config", str(results), "--address", cluster.address,
+                                 "--out", "report/results.md"], cwd=reader_dir, env=env, capture_output=True, text=True, timeout=600)
+        assert report.returncode == 0, report.stdout[-2000:] + report.stderr[-3000:]
+        assert f"as Ray tasks on the cluster at {cluster.address}" in report.stdout
+        assert "units on a Ray cluster" in (reader_dir / "report" / "results.md").read_text()
+        kept = [u.parent.name for u in (tmp_path / "results-cache" / "results").rglob("*.json")]
+        assert sorted(kept) == ["distilled", "samplers", "samplers", "teachers"], kept
     finally:
         left = cluster.stop()
     assert not left, f"processes left behind: {left}"

@@ -48,20 +48,25 @@ def test_results_writes_every_study_and_reuses_its_units(tmp_path, micro_dataset
                     "## 5. Firmware", "## 6. How this compares"):
         assert section in page, section
     assert "max region ET (no ML)" in page and "cae" in page and " ± " in page
+    students = page.split("## 2.")[1].split("## 3.")[0]  # students per signal, beside the no-ML triggers
+    assert "**AUC per signal**" in students and "**pure eff @ rate per signal**" in students
+    assert re.search(r"\| lgn 64-32 @2 \| \d\.\d{3} ± \d\.\d{3} \|", students)
     assert re.search(r"keeps most of the teacher.*\*\*(holds|does not hold)\*\*", page)  # a verdict, with its numbers
     assert (out.parent / "results" / "students_auc_vs_lut.png").stat().st_size > 1000
     assert (out.parent / "results" / "samplers_hypervolume.png").stat().st_size > 1000
     units = sorted((Path(micro_dataset).parent / "cache" / "results").rglob("*.json"))
+    studies = [u.parent.name for u in units]
     # 2 teachers × 2 seeds, 3 students × 2 seeds, one more ablation × 2 seeds (the other is a student unit)
-    assert len(units) == 4 + 6 + 2, [u.parent.name for u in units]
+    assert studies.count("teachers") + studies.count("distilled") == 4 + 6 + 2, studies
+    assert studies.count("samplers") == 2 * 2, studies  # 2 samplers × 2 seeds
     shipped = [json.loads(u.read_text()) for u in units if u.parent.name == "distilled"]
     if __import__("shutil").which("yosys"):
         assert sum(u.get("hw_yosys", {}).get("available", False) for u in shipped) == 6
-        assert "| LGN | lgn (closed form) | 2 |" in page
+        assert "| LGN | lgn: closed-form count of the logic-gate Verilog | 2 |" in page
     again = run_cli("results", "--config", str(config), "--out", str(out))
     assert again.returncode == 0, again.stderr[-3000:]
     assert "teacher flow seed 0" in again.stdout and sorted((Path(micro_dataset).parent / "cache" / "results").rglob("*.json")) == units
-    assert out.read_text().split("## 1.")[1].split("## 4.")[0] == page.split("## 1.")[1].split("## 4.")[0]  # same numbers
+    assert out.read_text().split("## 1.")[1] == page.split("## 1.")[1]  # the same numbers, samplers' included
 
 
 def test_results_refuses_a_config_and_full_together(tmp_path):
