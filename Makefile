@@ -29,7 +29,7 @@ results: $(STAMP)
 	$(BIN)/flowad results $(if $(FULL),--full,) $(if $(ADDRESS),--address $(ADDRESS),) --out docs/results.md
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=12
 
 bench: $(STAMP)
 	$(BIN)/python bench/data_generation.py
