@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flowad.configio import to_plain
-from flowad.distill.config import DataSource
+from flowad.distill.config import DataSource, absolute_location
 from flowad.errors import FlowadInputError
 from search import tracking
 from search.baselines import baselines_from_metrics, reference_metrics
@@ -38,12 +38,8 @@ class SearchOutcome:
 
 def absolutized(search: SearchConfig) -> SearchConfig:
     """Paths made absolute: Ray trials run with another working directory, possibly on another machine."""
-    data = search.data
-    path = data.path if "://" in data.path else str(Path(data.path).resolve())
-    cache = data.cache if "://" in data.cache else str(Path(data.cache).resolve())
-    storage = search.ray.storage_path
-    storage = storage if "://" in storage else str(Path(storage).resolve())
-    return replace(search, data=replace(data, path=path, cache=cache), ray=replace(search.ray, storage_path=storage),
+    storage = absolute_location(search.ray.storage_path)
+    return replace(search, data=search.data.absolute(), ray=replace(search.ray, storage_path=storage),
                    tracking=replace(search.tracking, uri=tracking.absolute_uri(search.tracking.uri)))
 
 

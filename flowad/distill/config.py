@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from flowad.distill.augment import AugmentConfig
 from flowad.distill.outliers import OutlierExposureConfig
@@ -25,6 +26,16 @@ class DataSource:
 
     def __post_init__(self) -> None:
         check(bool(self.path), "path", "a dataset directory or data config is needed")
+
+    def absolute(self) -> "DataSource":
+        """This source with its path and cache made absolute (URLs kept), for processes with another working
+        directory: Ray trials and results units, possibly on another machine."""
+        return replace(self, path=absolute_location(self.path), cache=absolute_location(self.cache))
+
+
+def absolute_location(location: str) -> str:
+    """A local path made absolute; a URL (``scheme://…``) as it is."""
+    return location if "://" in location else str(Path(location).resolve())
 
 
 @dataclass(frozen=True)

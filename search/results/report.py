@@ -71,8 +71,7 @@ def run_units(config: ResultsConfig, workers: int, progress=print, address: str 
 def with_dataset(config: ResultsConfig, dataset: Path) -> ResultsConfig:
     """``config`` reading the resolved ``dataset`` by absolute path (generated once, here), its cache absolute too:
     units run in other processes, on a cluster on other machines, with another working directory."""
-    cache = config.data.cache if "://" in config.data.cache else str(Path(config.data.cache).resolve())
-    return replace(config, data=replace(config.data, path=str(dataset.resolve()), cache=cache))
+    return replace(config, data=replace(config.data, path=str(dataset)).absolute())
 
 
 def write_report(config_path: Path, out: Path, workers: int = 1, progress=print, address: str | None = None) -> Path:

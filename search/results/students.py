@@ -19,7 +19,7 @@ from search.baselines import firmware_costs
 from search.results.config import ResultsConfig
 from search.results.distilled import auc_retained, distilled_unit
 from search.results.stats import markdown_table, mean_std, number, pm
-from search.results.teachers import mean_over, per_signal
+from search.results.teachers import mean_over, per_signal, mean_test_aucs
 
 FAMILY_LABELS = {"qkeras": "QKeras-style", "hgq": "HGQ", "lgn": "LGN"}
 RETAINED_MOST = 0.8
@@ -40,7 +40,7 @@ class StudentStudy:
     @property
     def baselines_auc(self) -> dict[str, float]:
         """Each no-ML trigger's mean test AUC over the signals."""
-        return {name: mean_over(record["test"], self.config.signals, "auc") for name, record in self.baselines.items()}
+        return mean_test_aucs(self.baselines, self.config.signals)
 
     def family(self, label: str) -> str:
         return self.config.students[label]["family"]

@@ -66,6 +66,11 @@ def mean_over(record: dict, signals, metric: str) -> float:
     return sum(values) / len(values)
 
 
+def mean_test_aucs(baselines: dict[str, dict], signals) -> dict[str, float]:
+    """Each no-ML trigger's mean test AUC over ``signals``."""
+    return {name: mean_over(record["test"], signals, "auc") for name, record in baselines.items()}
+
+
 def per_signal(signals, baselines: dict[str, dict], runs: dict[str, list[dict]], metric: str) -> list[str]:
     """A titled table of ``metric`` per signal on test: each baseline with its 95 % interval, each run label with ±
     over its seeds, and (for pure efficiency) the menu's own efficiency for scale."""
@@ -120,9 +125,9 @@ class TeacherStudy:
 
     def against_baselines(self) -> str:
         """One line: does any teacher beat the best no-ML trigger on the test means?"""
-        signals = self.config.signals
-        best_name = max(self.baselines, key=lambda n: mean_over(self.baselines[n]["test"], signals, "auc"))
-        best_auc = mean_over(self.baselines[best_name]["test"], signals, "auc")
+        baselines = mean_test_aucs(self.baselines, self.config.signals)
+        best_name = max(baselines, key=baselines.get)
+        best_auc = baselines[best_name]
         teacher = max(self.runs, key=lambda lab: mean_std(self.means(lab, "auc"))[0])
         auc = mean_std(self.means(teacher, "auc"))[0]
         return (f"Against the no-ML triggers: the best teacher by test AUC, `{teacher}` ({auc:.3f}), "
