@@ -100,13 +100,12 @@ def run_sampler(name: str, seed: int, n: int, table: dict[tuple, tuple], distinc
     """N trials of one sampler on the table; ``distinct`` mirrors ``search.distinct.DistinctConfigs``:
     a configuration already run is told its known result and the sampler asked again (up to 50 times)."""
     import optuna
-    from dataclasses import replace
 
     from search.config import load_search_config
-    from search.study import sampler as optuna_sampler
+    from search.study import optuna_sampler
 
     base = load_search_config(ROOT / "configs" / "search" / "tiny.yaml")
-    sampler = optuna_sampler(replace(base, sampler=name, seed=seed, trials=n))
+    sampler = optuna_sampler(name, seed, n, base.population)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(directions=["maximize" if d == "max" else "minimize" for _, d in OBJECTIVES], sampler=sampler)
 

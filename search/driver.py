@@ -127,7 +127,7 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
                  f"(their driver stopped while they ran): {', '.join(fixed.rerun) or 'none'}; {new} new")
     try:
         if fixed.rerun or new:
-            run_trials(search, search_run, study, len(fixed.rerun) + new, state.ended, num_cpus, progress)
+            run_trials(search, search_run, len(fixed.rerun) + new, state.ended, num_cpus, progress)
         ended = counts(study)
         if ended.running or ended.ended < search.trials:
             raise SearchInterrupted(ended.ended, search.trials)
@@ -147,40 +147,59 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
                          summary.front_size, summary.hypervolume, time.perf_counter() - start)
 
 
-def run_trials(search: SearchConfig, search_run: tracking.SearchRun, study, n_trials: int, ended: int,
+def run_trials(search: SearchConfig, search_run: tracking.SearchRun, n_trials: int, ended: int,
                num_cpus: int | None, progress) -> None:
     """One Tune run of ``n_trials`` trials (those to run again first) over the study, in a new folder under the
     search's storage path. Tune's own experiment state is written but never read back: the study and MLflow are
-    the search's record. Actors are reused between trials only when nothing prunes (a stopped trial's thread can
-    outlive its STOP on a reused actor); a new worker costs a few seconds per trial (bench/faults.py)."""
+    the search's record."""
+    from search.ray_session import start_ray
+    from search.teachers import pretrain_teachers
+
+    start_ray(search.ray.address, num_cpus)
+    if search.resources.teachers_first:
+        pretrain_teachers(search, progress)  # no trial then holds its resources waiting on a teacher's lock
+    make_tuner(search, search_run, n_trials, ended, progress).fit()
+
+
+def make_tuner(search: SearchConfig, search_run: tracking.SearchRun, n_trials: int, ended: int = 0,
+               progress=print):
+    """The search's ``Tuner`` over its study (Ray started). Actors are reused between trials only when nothing
+    prunes (a stopped trial's thread can outlive its STOP on a reused actor); a new worker costs a few seconds per
+    trial (bench/faults.py). Tune pickles all it is given here, so the searcher gets the study's reference
+    (:class:`~search.study.StudyRef`), never an open study. A storage path Tune cannot write is one line
+    (:class:`FlowadInputError`); any other failure to make the Tuner is a flowad bug and keeps its traceback."""
     from ray import tune
     from ray.tune.search import ConcurrencyLimiter
 
     from search.ledger import TrialLedger
     from search.pruning import DominatedAtRungScheduler
-    from search.ray_session import start_ray
-    from search.study import distributions
+    from search.study import distributions, study_ref
     from search.study_searcher import StudySearcher
-    from search.teachers import pretrain_teachers
     from search.trainable import trainable
 
-    start_ray(search.ray.address, num_cpus)
-    if search.resources.teachers_first:
-        pretrain_teachers(search, progress)  # no trial then holds its resources waiting on a teacher's lock
     resources = {"cpu": search.resources.cpus, "gpu": search.resources.gpus}
     fn = tune.with_resources(tune.with_parameters(trainable, search=search, search_run=search_run), resources)
     storage = f"{search.ray.storage_path.rstrip('/')}/{search.name}"
     run_config = tune.RunConfig(name=f"driver-{time.strftime('%Y%m%d-%H%M%S')}", storage_path=storage, verbose=0,
                                 failure_config=tune.FailureConfig(max_failures=search.ray.max_failures),
                                 callbacks=[TrialLedger(search, search_run, ended, progress)])
-    searcher = StudySearcher(study, distributions(search.space), search.metric_names)
+    searcher = StudySearcher(study_ref(search), distributions(search.space), search.metric_names)
     scheduler = (DominatedAtRungScheduler(search.pruning.rungs, search.pruning.dominated_by)
                  if search.pruning.enabled else None)
-    tuner = tune.Tuner(fn, run_config=run_config,
-                       tune_config=tune.TuneConfig(search_alg=ConcurrencyLimiter(searcher, max_concurrent=search.concurrency),
-                                                   scheduler=scheduler, num_samples=n_trials,
-                                                   reuse_actors=search.reuse_actors))
-    tuner.fit()
+    tune_config = tune.TuneConfig(search_alg=ConcurrencyLimiter(searcher, max_concurrent=search.concurrency),
+                                  scheduler=scheduler, num_samples=n_trials, reuse_actors=search.reuse_actors)
+    try:
+        return tune.Tuner(fn, run_config=run_config, tune_config=tune_config)
+    except (OSError, pyarrow_errors()) as exc:  # the storage path: unwritable, full, an unknown filesystem
+        raise FlowadInputError(f"ray.storage_path: Ray Tune cannot write the search's state under {storage}: "
+                               f"{str(exc).splitlines()[0][:200] if str(exc) else exc.__class__.__name__}") from None
+
+
+def pyarrow_errors() -> type[Exception]:
+    """pyarrow's error for a storage URI it cannot open (an unknown scheme, a missing filesystem package)."""
+    import pyarrow
+
+    return pyarrow.lib.ArrowException
 
 
 def interrupt(search_run: tracking.SearchRun, study) -> None:

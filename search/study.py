@@ -75,12 +75,6 @@ def distributions(space: dict[str, Parameter]) -> dict:
     return out
 
 
-def sampler(search: SearchConfig, told: int = 0):
-    """The search's sampler. ``told``: trials the study already holds; a resumed driver seeds its sampler past
-    them, so it does not replay the suggestions the first driver made."""
-    return optuna_sampler(search.sampler, search.seed + told, search.trials, search.population)
-
-
 def optuna_sampler(name: str, seed: int, trials: int, population: int | None = None):
     """Optuna's sampler ``name`` (nsga2, tpe, gp, random) as flowad sets it up for a search of ``trials`` trials."""
     import optuna
@@ -103,30 +97,62 @@ def storage(url: str):
     return optuna.storages.RDBStorage(url)
 
 
+@dataclass(frozen=True)
+class StudyRef:
+    """Where a search's study lives and how its sampler is made: what travels in place of an open study.
+
+    An open ``optuna.Study`` holds a database engine and a sampler whose state can hold a thread lock (NSGA-II
+    from Optuna 5.1 on), and Ray Tune pickles its searcher when a ``Tuner`` is made: so the searcher is handed
+    this reference and opens the study where it is used (:meth:`open`)."""
+
+    url: str
+    name: str
+    directions: tuple[str, ...]
+    """``"maximize"``/``"minimize"``, one per objective"""
+    sampler: str
+    seed: int
+    trials: int
+    population: int | None = None
+
+    def open(self):
+        """The study, created if missing; its sampler seeded past the trials it already holds (a resumed driver
+        does not replay the suggestions the first driver made)."""
+        import optuna
+
+        store = storage(self.url)
+        exists = self.name in {s.study_name for s in optuna.get_all_study_summaries(store, include_best_trial=False)}
+        told = len(optuna.load_study(study_name=self.name, storage=store).trials) if exists else 0
+        return optuna.create_study(storage=store, study_name=self.name, directions=list(self.directions),
+                                   load_if_exists=True,
+                                   sampler=optuna_sampler(self.sampler, self.seed + told, self.trials, self.population))
+
+
+def study_ref(search: SearchConfig) -> StudyRef:
+    return StudyRef(study_url(search), study_name(search),
+                    tuple("maximize" if d == "max" else "minimize" for d in search.directions),
+                    search.sampler, search.seed, search.trials, search.population)
+
+
 def open_study(search: SearchConfig, fresh: bool = False):
     """The search's study, created if missing. ``fresh`` (a new search): a study of the same name that holds
     search trials is refused; one without any (its driver died before the first trial) is replaced."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # our own lines say which study this is
-    url, name = study_url(search), study_name(search)
+    ref = study_ref(search)
     try:
-        store = storage(url)
-        exists = name in {s.study_name for s in optuna.get_all_study_summaries(store, include_best_trial=False)}
-        if exists and fresh:
-            if search_trials(optuna.load_study(study_name=name, storage=store)):
-                raise FlowadInputError(f"the Optuna study {name!r} already exists in {url}: resume it with --resume "
-                                       "or choose another search name")
-            optuna.delete_study(study_name=name, storage=store)
-            exists = False
-        told = len(optuna.load_study(study_name=name, storage=store).trials) if exists else 0
-        directions = ["maximize" if d == "max" else "minimize" for d in search.directions]
-        return optuna.create_study(storage=store, study_name=name, directions=directions, load_if_exists=True,
-                                   sampler=sampler(search, told))
+        if fresh:
+            store = storage(ref.url)
+            if ref.name in {s.study_name for s in optuna.get_all_study_summaries(store, include_best_trial=False)}:
+                if search_trials(optuna.load_study(study_name=ref.name, storage=store)):
+                    raise FlowadInputError(f"the Optuna study {ref.name!r} already exists in {ref.url}: resume it "
+                                           "with --resume or choose another search name")
+                optuna.delete_study(study_name=ref.name, storage=store)
+        return ref.open()
     except FlowadInputError:
         raise
     except Exception as exc:
-        raise FlowadInputError(f"cannot open the Optuna study in {url}: {str(exc).splitlines()[0][:200]}") from None
+        raise FlowadInputError(f"cannot open the Optuna study in {ref.url}: {str(exc).splitlines()[0][:200]}") from None
 
 
 def search_trials(study) -> list:

@@ -13,7 +13,9 @@
   results never enter the study or the front.
 
 There is no pickled searcher state: everything lives in the study's database, so Tune's experiment snapshot
-(which can be minutes old after a SIGKILL) is never needed to resume.
+(which can be minutes old after a SIGKILL) is never needed to resume. Tune pickles its searcher when a ``Tuner`` is
+made, so the searcher holds a :class:`~search.study.StudyRef` and opens the study on first use; an open study
+(its engine, its sampler's lock) is never part of what is pickled.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import json
 from ray.tune.search import Searcher
 
 from search.config import relevant_params
-from search.study import DUPLICATE_ATTR, REASON_ATTR, TIME_BUDGET, TRIAL_ATTR, TRIAL_KEY, objective_values, search_trials, trial_label
+from search.study import (DUPLICATE_ATTR, REASON_ATTR, TIME_BUDGET, TRIAL_ATTR, TRIAL_KEY, StudyRef, objective_values,
+                          search_trials, trial_label)
 
 
 def config_key(config: dict) -> str:
@@ -34,37 +37,49 @@ def config_key(config: dict) -> str:
 
 
 class StudySearcher(Searcher):
-    def __init__(self, study, distributions: dict, metrics: list[str], max_attempts: int = 50):
+    def __init__(self, study: StudyRef, distributions: dict, metrics: list[str], max_attempts: int = 50):
         super().__init__()
-        self.study, self.distributions, self.metrics = study, distributions, metrics
+        self.ref, self.distributions, self.metrics = study, distributions, metrics
         self.max_attempts = max_attempts
         self.skipped = 0
         self.number: dict[str, int] = {}
         """Tune trial id → study trial number"""
-        trials = search_trials(study)
-        self.pending = [t for t in trials if not t.state.is_finished()]
-        self.first: dict[str, int] = {config_key(t.params): t.number for t in trials}
-        self.values: dict[int, list[float]] = {t.number: list(t.values) for t in trials if t.values}
+        self._study = None
+
+    @property
+    def study(self):
+        """The open study, opened on first use with what it already holds: trials that were running come first."""
+        if self._study is None:
+            self._study = self.ref.open()
+            trials = search_trials(self._study)
+            self.pending = [t for t in trials if not t.state.is_finished()]
+            self.first: dict[str, int] = {config_key(t.params): t.number for t in trials}
+            self.values: dict[int, list[float]] = {t.number: list(t.values) for t in trials if t.values}
+        return self._study
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_study": None}  # reopened from the reference where it is used
 
     def set_search_properties(self, metric, mode, config, **spec) -> bool:
         return True  # the space and the objectives are the study's
 
     def suggest(self, trial_id: str) -> dict | None:
+        study = self.study
         if self.pending:
             trial = self.pending.pop(0)
             self.number[trial_id] = trial.number
             return {**trial.params, TRIAL_KEY: trial.user_attrs[TRIAL_ATTR]}
         for attempt in range(self.max_attempts):
-            trial = self.study.ask(self.distributions)
+            trial = study.ask(self.distributions)
             key = config_key(trial.params)
             first = self.first.get(key)
             if first is not None and attempt < self.max_attempts - 1:
                 self.skipped += 1
                 trial.set_user_attr(DUPLICATE_ATTR, trial_label(first))
                 if first in self.values:
-                    self.study.tell(trial, self.values[first])
+                    study.tell(trial, self.values[first])
                 else:
-                    self.study.tell(trial, state=_state("PRUNED"))
+                    study.tell(trial, state=_state("PRUNED"))
                 continue
             trial.set_user_attr(TRIAL_ATTR, trial_label(trial.number))
             self.first.setdefault(key, trial.number)
@@ -83,9 +98,8 @@ class StudySearcher(Searcher):
 
     def save(self, checkpoint_path: str) -> None:
         """Tune snapshots searchers; this one's state is the study, so the snapshot says where it is."""
-        storage = getattr(self.study._storage, "url", "") or getattr(getattr(self.study._storage, "_backend", None), "url", "")
         with open(checkpoint_path, "w") as f:
-            json.dump({"study": self.study.study_name, "storage": str(storage)}, f)
+            json.dump({"study": self.ref.name, "storage": self.ref.url}, f)
 
     def restore(self, checkpoint_path: str) -> None:
         raise RuntimeError("a flowad search resumes from its Optuna study, never from Tune's searcher snapshot")

@@ -228,15 +228,12 @@ def test_a_missing_dataset_is_refused_before_anything_is_started(tmp_path):
 
 
 def space_study(tmp_path, choices=(1, 2)):
-    import optuna
-
+    """(the study, its reference, the space) of a two-objective study over one categorical parameter."""
     from search.config import Parameter
-    from search.study import distributions
+    from search.study import StudyRef, distributions
 
-    store = f"sqlite:///{tmp_path}/optuna.db"
-    study = optuna.create_study(storage=store, study_name="s", directions=["maximize", "minimize"],
-                                sampler=optuna.samplers.RandomSampler(seed=3), load_if_exists=True)
-    return study, distributions({"student.bits": Parameter(choices=tuple(choices))})
+    ref = StudyRef(f"sqlite:///{tmp_path}/optuna.db", "s", ("maximize", "minimize"), "random", 3, 10)
+    return ref.open(), ref, distributions({"student.bits": Parameter(choices=tuple(choices))})
 
 
 def test_the_study_searcher_never_reruns_a_configuration_until_the_space_is_exhausted(tmp_path):
@@ -245,8 +242,8 @@ def test_the_study_searcher_never_reruns_a_configuration_until_the_space_is_exha
     from search.study import TRIAL_KEY, counts
     from search.study_searcher import StudySearcher
 
-    study, space = space_study(tmp_path)
-    searcher = StudySearcher(study, space, ["auc", "lut"], max_attempts=20)
+    study, ref, space = space_study(tmp_path)
+    searcher = StudySearcher(ref, space, ["auc", "lut"], max_attempts=20)
     first = searcher.suggest("a")
     searcher.on_trial_complete("a", {"auc": 0.8, "lut": 10.0})
     second = searcher.suggest("b")
@@ -259,11 +256,58 @@ def test_the_study_searcher_never_reruns_a_configuration_until_the_space_is_exha
     assert states.count(optuna.trial.TrialState.FAIL) == 1
     assert counts(study).finished == 1 and counts(study).failed == 1 and counts(study).running == 1
     # a second driver on the same study hands the trial that was running out first, under the same id
-    again = StudySearcher(optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path}/optuna.db"), space, ["auc", "lut"])
+    again = StudySearcher(ref, space, ["auc", "lut"])
     assert again.suggest("x") == third
     again.on_trial_complete("x", {"auc": 0.7, "lut": 5.0})
     again.on_trial_complete("x", {"auc": 0.1, "lut": 1.0})  # told once: a repeat changes nothing
     assert study.trials[int(third[TRIAL_KEY][1:])].values == [0.7, 5.0]
+
+
+@pytest.mark.parametrize("sampler", ["nsga2", "tpe", "gp", "random"])
+def test_a_searcher_that_has_asked_its_study_still_pickles_and_carries_on_where_it_is_unpickled(tmp_path, sampler):
+    """Tune pickles its searcher; an open study is not picklable with every Optuna (5.1's NSGA-II holds a lock)."""
+    import pickle
+    from dataclasses import replace
+
+    from search.study import TRIAL_KEY
+    from search.study_searcher import StudySearcher
+
+    _, ref, space = space_study(tmp_path, choices=(1, 2, 3))
+    searcher = StudySearcher(replace(ref, sampler=sampler), space, ["auc", "lut"])
+    first = searcher.suggest("a")
+    searcher.on_trial_complete("a", {"auc": 0.8, "lut": 10.0})
+    copy = pickle.loads(pickle.dumps(searcher))
+    second = copy.suggest("b")
+    assert first[TRIAL_KEY] == "t0000" and second[TRIAL_KEY] != "t0000"
+    assert second["student.bits"] != first["student.bits"]  # the copy reopened the study and knows what ran
+
+
+def test_a_tuner_over_the_study_starts_as_the_driver_starts_it(tmp_path):
+    """The driver's own path to a Tuner (study opened fresh, a parent run, Ray on loopback): any object Tune cannot
+    pickle fails here in seconds, not at minute 10 of a search."""
+    from dataclasses import replace
+
+    from flowad.errors import FlowadInputError
+    from search import tracking
+    from search.config import load_search_config
+    from search.driver import absolutized, make_tuner
+    from search.ray_session import start_ray, stop_ray
+    from search.study import open_study
+
+    search = absolutized(load_search_config(write(tmp_path, search_yaml(tmp_path, tmp_path / "data"))))
+    open_study(search, fresh=True)
+    run = tracking.open_search(search.tracking.uri, search.tracking.experiment, search.tracking.artifacts,
+                               search.name, params={}, config_text="x")
+    (tmp_path / "a-file").write_text("not a folder")
+    unwritable = replace(search, ray=replace(search.ray, storage_path=str(tmp_path / "a-file" / "ray")))
+    start_ray(None, num_cpus=1)
+    try:
+        tuner = make_tuner(search, run, n_trials=2, progress=lambda line: None)
+        with pytest.raises(FlowadInputError, match="^ray.storage_path: Ray Tune cannot write"):
+            make_tuner(unwritable, run, n_trials=2, progress=lambda line: None)  # a configuration cause: one line
+    finally:
+        stop_ray()
+    assert tuner is not None
 
 
 def test_reconcile_recovers_finished_runs_and_reruns_lost_ones(tmp_path):
@@ -274,7 +318,7 @@ def test_reconcile_recovers_finished_runs_and_reruns_lost_ones(tmp_path):
     from search.reconcile import CONFIGURATION, reconcile
     from search.study import TRIAL_ATTR, trial_label
 
-    study, space = space_study(tmp_path, choices=(1, 2, 3, 4, 5))
+    study, _, space = space_study(tmp_path, choices=(1, 2, 3, 4, 5))
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     run = tracking.open_search(uri, "e", str(tmp_path / "art"), "s", params={}, config_text="x")
     trials = [study.ask(space) for _ in range(6)]
@@ -422,7 +466,7 @@ def test_a_run_stopped_by_its_time_budget_is_pruned_not_run_again(tmp_path):
     from search.reconcile import reconcile
     from search.study import REASON_ATTR, TIME_BUDGET, TRIAL_ATTR, trial_label
 
-    study, space = space_study(tmp_path, choices=(1, 2))
+    study, _, space = space_study(tmp_path, choices=(1, 2))
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     run = tracking.open_search(uri, "e", str(tmp_path / "art"), "s", params={}, config_text="x")
     trial = study.ask(space)
