@@ -7,17 +7,27 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA   ?= data
 
-.PHONY: demo test venv clean bench mlflow-ui results
+LOCK   := constraints.txt
+
+.PHONY: demo test venv lock clean bench mlflow-ui results
 
 venv: $(STAMP)
 
-# torch first, pinned, so pip takes the CPU build from local disk; then the project, whose torch range it satisfies.
-$(STAMP): pyproject.toml
+# Every version comes from the lock (constraints.txt, written by `make lock`): a fresh clone gets the set the suite
+# passed on, whatever the registries hold today. torch first, pinned, so pip takes the CPU build from local disk;
+# then the project, whose torch range it satisfies. check_lock prints the key versions and fails on any drift.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c $(LOCK) --upgrade pip setuptools wheel
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test,rule4ml]'
+	$(BIN)/pip install --quiet -c $(LOCK) --build-constraint $(LOCK) -e '.[test,rule4ml]'
+	$(BIN)/python .ci/check_lock.py $(LOCK)
 	touch $(STAMP)
+
+# Re-resolve every dependency from pyproject.toml's ranges in a new venv, run the suite on it, and only then
+# rewrite constraints.txt (the scheduled upgrade: run it, read the diff it prints, commit the lock).
+lock:
+	PYTHON=$(PYTHON) .ci/lock
 
 # the quickstart search (generates the demo data on first use); each run is a new search, named by time
 demo: $(STAMP)
