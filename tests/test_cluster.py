@@ -125,11 +125,15 @@ def test_search_on_a_multi_process_cluster_with_an_mlflow_server(tmp_path, micro
         results.write_text(yaml.safe_dump(config))
         report = subprocess.run([sys.executable, "-m", "search.cli", "results", "--config", str(results), "--address", cluster.address,
                                  "--out", "report/results.md"], cwd=reader_dir, env=env, capture_output=True, text=True, timeout=600)
-        assert report.returncode == 0, report.stdout[-2000:] + report.stderr[-3000:]
-        assert f"as Ray tasks on the cluster at {cluster.address}" in report.stdout
-        assert "units on a Ray cluster" in (reader_dir / "report" / "results.md").read_text()
-        kept = [u.parent.name for u in (tmp_path / "results-cache" / "results").rglob("*.json")]
-        assert sorted(kept) == ["distilled", "samplers", "samplers", "teachers"], kept
+        if not __import__("shutil").which("yosys"):  # the workers synthesised nothing: one line, exit 2, no page
+            assert report.returncode == 2 and "no student was synthesised" in report.stderr, report.stderr[-3000:]
+            assert not (reader_dir / "report" / "results.md").exists()
+        else:
+            assert report.returncode == 0, report.stdout[-2000:] + report.stderr[-3000:]
+            assert f"as Ray tasks on the cluster at {cluster.address}" in report.stdout
+            assert "units on a Ray cluster" in (reader_dir / "report" / "results.md").read_text()
+            kept = [u.parent.name for u in (tmp_path / "results-cache" / "results").rglob("*.json")]
+            assert sorted(kept) == ["distilled", "samplers", "samplers", "teachers"], kept
     finally:
         left = cluster.stop()
     assert not left, f"processes left behind: {left}"

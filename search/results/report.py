@@ -7,8 +7,10 @@ whole; every unit of work already done is kept in the cache (:mod:`search.result
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import platform
+import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +18,7 @@ from pathlib import Path
 from flowad.atomic import write_text_atomic
 from flowad.configio import load_yaml, to_plain
 from flowad.distill.run import resolve_dataset
+from flowad.errors import FlowadInputError
 from search.results import firmware
 from search.results.anchors import ANCHORS
 from search.results.config import ResultsConfig
@@ -74,10 +77,16 @@ def with_dataset(config: ResultsConfig, dataset: Path) -> ResultsConfig:
     return replace(config, data=replace(config.data, path=str(dataset)).absolute())
 
 
+NEEDS_YOSYS = ("the student, sampler and firmware studies compare designs synthesised by yosys "
+               "(apt-get install --no-install-recommends yosys)")
+
+
 def write_report(config_path: Path, out: Path, workers: int = 1, progress=print, address: str | None = None) -> Path:
     """Run the studies of ``config_path`` and write ``out`` (markdown) with its figures in ``out.with_suffix('')``;
     units run ``workers`` at a time here, or on the Ray cluster at ``address``."""
     config = load_yaml(ResultsConfig, config_path)
+    if address is None and shutil.which("yosys") is None:  # before any unit runs: the students' numbers are yosys's
+        raise FlowadInputError(f"results: {NEEDS_YOSYS}, which is not installed here")
     begin = time.perf_counter()
     figures = out.parent / out.stem
     dataset = resolve_dataset(config.data)
@@ -87,6 +96,8 @@ def write_report(config_path: Path, out: Path, workers: int = 1, progress=print,
     teachers = teacher_study(config, results)
     students = student_study(config, results, teachers.baselines)
     baseline_auc = students.baselines_auc
+    if all(math.isnan(students.lut(label)) for label in config.students):  # the cluster's nodes lack it
+        raise FlowadInputError(f"results: {NEEDS_YOSYS}, and no student was synthesised by it on the cluster's nodes")
     distillation = distillation_study(config, results)
     progress("results: samplers")
     samplers = run_sampler_study(units, students, workers, progress, address)
