@@ -114,7 +114,8 @@ def _pareto(args: argparse.Namespace) -> int:
     objectives = [o.strip().split(" ", 1) for o in parent.data.params.get("objectives", "max auc").split(",")]
     metrics, directions = [m for _, m in objectives], [d for d, _ in objectives]
     table = trials_table(children)
-    summary = summarise(table, metrics, directions, [None] * len(metrics))
+    stored = dict(part.split("=", 1) for part in parent.data.tags.get("flowad.hypervolume_reference", "").split(", ") if "=" in part)
+    summary = summarise(table, metrics, directions, [float(stored[m]) if m in stored else None for m in metrics])
     if summary.completed == 0:
         raise FlowadInputError(f"search {parent.data.tags.get(tracking.SEARCH, '?')} has no finished trial, so no Pareto "
                                f"front ({summary.failed} failed, {summary.pruned} stopped): see flowad search status")

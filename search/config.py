@@ -59,8 +59,9 @@ class Objective:
     mode: str = ""
     """``max`` or ``min``; empty takes the metric's natural direction."""
     reference: float | None = None
-    """Hypervolume reference point for this objective (worst value that still counts); default: AUC 0.5,
-    cost objectives 1.1 × the worst value seen."""
+    """Hypervolume reference point for this objective (worst value that still counts), fixed before any trial;
+    default: AUC 0.5, efficiencies 0, else a constraint's bound, the part's capacity (LUT, FF, DSP, BRAM) or
+    1 µs of latency (:func:`search.pareto.fixed_reference`); other cost metrics must give one."""
 
     def __post_init__(self) -> None:
         check(known_metric(self.metric), "metric", f"unknown metric {self.metric!r} (known: {', '.join(METRICS)}, "
@@ -86,6 +87,21 @@ class Constraint:
         if value is None or value != value:
             return False
         return (self.max is None or value <= self.max) and (self.min is None or value >= self.min)
+
+    @property
+    def name(self) -> str:
+        """``latency_ns<=100``, ``auc>=0.6``: the constraint's key in the study."""
+        return " & ".join(([f"{self.metric}<={self.max:g}"] if self.max is not None else [])
+                          + ([f"{self.metric}>={self.min:g}"] if self.min is not None else []))
+
+    def violation(self, value: float | None) -> float:
+        """How far ``value`` lies outside the budget, in the metric's units: ≤ 0 when it holds (Optuna's
+        ``constraints_func`` convention); a missing or NaN value is 1.0, infeasible."""
+        if value is None or value != value:
+            return 1.0
+        over = value - self.max if self.max is not None else -math.inf
+        under = self.min - value if self.min is not None else -math.inf
+        return float(max(over, under))
 
 
 @dataclass(frozen=True)
@@ -240,6 +256,9 @@ class SearchConfig:
         check(len(self.objectives) >= 1, "objectives", "at least one objective is needed")
         check(len({o.metric for o in self.objectives}) == len(self.objectives), "objectives", "an objective is repeated")
         check(len(self.space) >= 1, "space", "the search space is empty: give at least one parameter")
+        for i, (metric, value) in enumerate(zip(self.metric_names, self.hypervolume_reference)):
+            check(value is not None, f"objectives[{i}].reference", f"give the worst {metric} that still counts "
+                  "(the hypervolume's reference: no constraint, part capacity or default fixes it)")
         for key in self.space:
             check(key in SPACE_KEYS, f"space.{key}", f"not a searchable parameter (known: {', '.join(SPACE_KEYS)})")
         check(self.sampler in SAMPLERS, "sampler", f"must be one of {', '.join(SAMPLERS)}, got {self.sampler!r}")
@@ -290,6 +309,14 @@ class SearchConfig:
     @property
     def metric_names(self) -> list[str]:
         return [o.metric for o in self.objectives]
+
+    @property
+    def hypervolume_reference(self) -> list[float | None]:
+        """The fixed reference point of this search's hypervolume (:func:`search.pareto.fixed_reference`)."""
+        from search.pareto import fixed_reference
+
+        return fixed_reference(self.metric_names, self.directions, [o.reference for o in self.objectives],
+                               self.constraints, self.hardware.part)
 
     def _check_space(self) -> None:
         """Every combination of every categorical choice with every numeric extreme builds a trial's teacher,

@@ -115,7 +115,7 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
         tracking.client_for(search_run.uri).log_dict(search_run.parent_run_id, reference_record, "reference/baselines.json")
     progress(reference_line(reference, search.metric_names[0]))
     study = open_study(search)
-    fixed = reconcile(study, search_run, search.metric_names)
+    fixed = reconcile(study, search_run, search.metric_names, search.constraints)
     state = counts(study)
     new = max(0, search.trials - state.ended - len(fixed.rerun))
     progress(f"search {search.name}: {search.trials} trials, {search.concurrency} at a time, sampler {search.sampler}; "
@@ -183,7 +183,7 @@ def make_tuner(search: SearchConfig, search_run: tracking.SearchRun, n_trials: i
     run_config = tune.RunConfig(name=f"driver-{time.strftime('%Y%m%d-%H%M%S')}", storage_path=storage, verbose=0,
                                 failure_config=tune.FailureConfig(max_failures=search.ray.max_failures),
                                 callbacks=[TrialLedger(search, search_run, ended, progress)])
-    searcher = StudySearcher(study_ref(search), distributions(search.space), search.metric_names)
+    searcher = StudySearcher(study_ref(search), distributions(search.space), search.metric_names, search.constraints)
     scheduler = (DominatedAtRungScheduler(search.pruning.rungs, search.pruning.dominated_by)
                  if search.pruning.enabled else None)
     tune_config = tune.TuneConfig(search_alg=ConcurrencyLimiter(searcher, max_concurrent=search.concurrency),

@@ -124,7 +124,7 @@ def tag_front(search: SearchConfig, search_run: tracking.SearchRun) -> FrontSumm
     client = tracking.client_for(search_run.uri)
     children = tracking.search_children(search_run)
     summary = summarise(trials_table(children), search.metric_names, search.directions,
-                        [o.reference for o in search.objectives], search.constraints)
+                        search.hypervolume_reference, search.constraints)
     tagged = {run.info.run_id: run.data.tags.get("pareto") for run in children}
     for run_id, on_front in zip(summary.table.get("run_id", []), summary.table.get("pareto", [])):
         value = "true" if on_front else "false"

@@ -37,23 +37,58 @@ def pareto_mask(values: np.ndarray, directions: Sequence[str]) -> np.ndarray:
     return mask
 
 
-def default_reference(values: np.ndarray, directions: Sequence[str], metrics: Sequence[str],
-                      given: Sequence[float | None]) -> list[float]:
-    """The hypervolume reference point: given values, else AUC-like metrics 0.5, efficiencies 0, and costs
-    1.1 × the worst seen."""
-    reference = []
-    for j, (direction, metric, value) in enumerate(zip(directions, metrics, given)):
+L1_LATENCY_BUDGET_NS = 1_000.0
+"""The hypervolume's worst latency when no constraint bounds it: a Level-1 trigger's whole decision window is
+of order a microsecond (the algorithm's own share ~100 ns), so slower designs add nothing."""
+
+
+def fixed_reference(metrics: Sequence[str], directions: Sequence[str], given: Sequence[float | None],
+                    constraints: Sequence = (), part: str | None = None) -> list[float | None]:
+    """The hypervolume reference point, known before any trial (so hypervolumes logged as a search runs, and of
+    two searches, compare): a given value; else AUC-like metrics ½, efficiencies and correlations 0; else a
+    constraint's bound on the metric; else the part's capacity for LUT/FF/DSP/BRAM; else
+    :data:`L1_LATENCY_BUDGET_NS` for latency. None where nothing fixes it (the objective needs a ``reference``)."""
+    from flowad.hardware.parts import part_resources
+
+    capacity = part_resources(part) if part else None
+    reference: list[float | None] = []
+    for metric, direction, value in zip(metrics, directions, given):
+        base = metric.split("/", 1)[0]
+        bound = [c.max if direction == "min" else c.min for c in constraints if c.metric == metric]
+        bound = [b for b in bound if b is not None]
         if value is not None:
             reference.append(float(value))
-        elif metric.startswith(("auc", "tpr_at_rate", "pure_tpr_at_rate")) or metric == "spearman":
-            reference.append(0.5 if metric.startswith("auc") else 0.0)
+        elif base.startswith("auc") and base != "auc_retained":
+            reference.append(0.5)
+        elif base in ("tpr_at_rate", "pure_tpr_at_rate", "spearman", "auc_retained"):
+            reference.append(0.0)
+        elif bound:
+            reference.append(float(bound[0]))
+        elif capacity and base in capacity:
+            reference.append(float(capacity[base]))
+        elif base == "latency_ns":
+            reference.append(L1_LATENCY_BUDGET_NS)
         else:
-            column = values[:, j][np.isfinite(values[:, j])]
-            if not len(column):  # nothing finished: any reference gives a hypervolume of 0
-                reference.append(1.0)
-                continue
-            worst = column.max() if direction == "min" else column.min()
-            reference.append(float(worst * 1.1 if worst > 0 else worst + 1.0))
+            reference.append(None)
+    return reference
+
+
+def default_reference(values: np.ndarray, directions: Sequence[str], metrics: Sequence[str],
+                      given: Sequence[float | None]) -> list[float]:
+    """A reference for a front read back without its search's own (an old search, ``flowad search pareto`` on
+    another tool's runs): given values, else :func:`fixed_reference`'s, else 1.1 × the worst value seen."""
+    reference = []
+    fixed = fixed_reference(metrics, directions, given)
+    for j, (direction, value) in enumerate(zip(directions, fixed)):
+        if value is not None:
+            reference.append(float(value))
+            continue
+        column = values[:, j][np.isfinite(values[:, j])]
+        if not len(column):  # nothing finished: any reference gives a hypervolume of 0
+            reference.append(1.0)
+            continue
+        worst = column.max() if direction == "min" else column.min()
+        reference.append(float(worst * 1.1 if worst > 0 else worst + 1.0))
     return reference
 
 

@@ -57,7 +57,7 @@ def run_outcome(run) -> str:
     return "rerun"
 
 
-def reconcile(study, search_run: tracking.SearchRun, metrics: list[str]) -> Reconciliation:
+def reconcile(study, search_run: tracking.SearchRun, metrics: list[str], constraints: tuple = ()) -> Reconciliation:
     from optuna.trial import TrialState
 
     out = Reconciliation()
@@ -69,12 +69,14 @@ def reconcile(study, search_run: tracking.SearchRun, metrics: list[str]) -> Reco
             outcome = run_outcome(run)
             values = objective_values(run.data.metrics, metrics) if outcome == "finished" else None
             if outcome == "finished" and values is not None:
-                tell(study, trial.number, run.data.metrics, metrics)
+                tell(study, trial.number, run.data.metrics, metrics, constraints=constraints)
                 out.recovered.append(label)
             elif outcome == "finished":  # finished without an objective (e.g. a NaN): it counts, as pruned
-                tell(study, trial.number, {}, metrics, reason="finished without every objective")
+                tell(study, trial.number, run.data.metrics, metrics, reason="finished without every objective",
+                     constraints=constraints)
             elif outcome == "pruned":
-                tell(study, trial.number, {}, metrics, reason=run.data.tags.get(tracking.OUTCOME, "pruned"))
+                tell(study, trial.number, {}, metrics, reason=run.data.tags.get(tracking.OUTCOME, "pruned"),
+                     constraints=constraints)
             elif outcome == "failed":
                 tell(study, trial.number, {}, metrics, error=True, reason=run.data.tags.get(tracking.ERROR, "failed"))
             else:

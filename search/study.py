@@ -31,6 +31,7 @@ DUPLICATE_ATTR = "flowad.duplicate_of"
 """User attribute of a suggestion answered with an earlier trial's result (never run)."""
 REASON_ATTR = "flowad.reason"
 """Why a study trial failed or was pruned, in one line."""
+
 TRIAL_KEY = "flowad.trial"
 """Key of a trial's stable id inside the config Tune hands the trainable (not a search parameter)."""
 TIME_BUDGET = "time_budget"
@@ -76,7 +77,9 @@ def distributions(space: dict[str, Parameter]) -> dict:
 
 
 def optuna_sampler(name: str, seed: int, trials: int, population: int | None = None):
-    """Optuna's sampler ``name`` (nsga2, tpe, gp, random) as flowad sets it up for a search of ``trials`` trials."""
+    """Optuna's sampler ``name`` (nsga2, tpe, gp, random) as flowad sets it up for a search of ``trials`` trials.
+    Constraints need no option here: each told trial carries its violations (``Trial.set_constraint``, Optuna ≥ 5),
+    which NSGA-II (constrained domination), TPE and GP read from the study."""
     import optuna
 
     if name == "nsga2":

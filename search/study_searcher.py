@@ -4,10 +4,14 @@
   was interrupted while they ran) are handed out again, with the same parameters and the same stable id, so
   they re-attach to their MLflow run; only then are new trials asked of the sampler.
 - **Distinct configurations.** Optuna's samplers re-suggest configurations they have evaluated, which is
-  frequent in this product's small categorical spaces. Such a suggestion is told the first trial's result
-  (or PRUNED while it is still running) at once and marked ``flowad.duplicate_of``; the sampler is asked
-  again, up to ``max_attempts`` times, and only a new configuration becomes a trial (when the space is
-  exhausted the last suggestion runs). Parameters the trial's family ignores do not make a configuration new.
+  frequent in this product's small categorical spaces. Such a suggestion is told FAIL at once (samplers learn
+  nothing from a FAIL, so it neither counts twice in ``best_trials`` nor fills NSGA-II's population with clones)
+  and marked ``flowad.duplicate_of``; the sampler is asked again, up to ``max_attempts`` times, and only a new
+  configuration becomes a trial (when the space is exhausted the last suggestion runs). Parameters the trial's
+  family ignores do not make a configuration new.
+- **Constraints reach the sampler.** Each told trial carries its constraints' violations (``set_constraint``,
+  ≤ 0 holds), so NSGA-II ranks by constrained domination and TPE and GP model feasibility, instead of learning
+  from trials the front will drop; Optuna's ``best_trials`` then holds only feasible trials.
 - **Told as it happened.** A trial with every objective finite is COMPLETE; one that failed (Tune's error flag,
   or ``error`` in its result) is FAIL with its reason; one stopped without objectives is PRUNED — truncated
   results never enter the study or the front.
@@ -24,9 +28,9 @@ import json
 
 from ray.tune.search import Searcher
 
-from search.config import relevant_params
-from search.study import (DUPLICATE_ATTR, REASON_ATTR, TIME_BUDGET, TRIAL_ATTR, TRIAL_KEY, StudyRef, objective_values,
-                          search_trials, trial_label)
+from search.config import Constraint, relevant_params
+from search.study import (DUPLICATE_ATTR, REASON_ATTR, TIME_BUDGET, TRIAL_ATTR, TRIAL_KEY, StudyRef,
+                          objective_values, search_trials, trial_label)
 
 
 def config_key(config: dict) -> str:
@@ -37,9 +41,10 @@ def config_key(config: dict) -> str:
 
 
 class StudySearcher(Searcher):
-    def __init__(self, study: StudyRef, distributions: dict, metrics: list[str], max_attempts: int = 50):
+    def __init__(self, study: StudyRef, distributions: dict, metrics: list[str],
+                 constraints: tuple[Constraint, ...] = (), max_attempts: int = 50):
         super().__init__()
-        self.ref, self.distributions, self.metrics = study, distributions, metrics
+        self.ref, self.distributions, self.metrics, self.constraints = study, distributions, metrics, tuple(constraints)
         self.max_attempts = max_attempts
         self.skipped = 0
         self.number: dict[str, int] = {}
@@ -54,7 +59,6 @@ class StudySearcher(Searcher):
             trials = search_trials(self._study)
             self.pending = [t for t in trials if not t.state.is_finished()]
             self.first: dict[str, int] = {config_key(t.params): t.number for t in trials}
-            self.values: dict[int, list[float]] = {t.number: list(t.values) for t in trials if t.values}
         return self._study
 
     def __getstate__(self) -> dict:
@@ -76,10 +80,8 @@ class StudySearcher(Searcher):
             if first is not None and attempt < self.max_attempts - 1:
                 self.skipped += 1
                 trial.set_user_attr(DUPLICATE_ATTR, trial_label(first))
-                if first in self.values:
-                    study.tell(trial, self.values[first])
-                else:
-                    study.tell(trial, state=_state("PRUNED"))
+                trial.set_user_attr(REASON_ATTR, f"a duplicate of {trial_label(first)}, never run")
+                study.tell(trial, state=_state("FAIL"))
                 continue
             trial.set_user_attr(TRIAL_ATTR, trial_label(trial.number))
             self.first.setdefault(key, trial.number)
@@ -91,10 +93,7 @@ class StudySearcher(Searcher):
         number = self.number.get(trial_id)
         if number is None:
             return
-        tell(self.study, number, result or {}, self.metrics, error)
-        values = objective_values(result or {}, self.metrics)
-        if values is not None and not error:
-            self.values[number] = values
+        tell(self.study, number, result or {}, self.metrics, error, constraints=self.constraints)
 
     def save(self, checkpoint_path: str) -> None:
         """Tune snapshots searchers; this one's state is the study, so the snapshot says where it is."""
@@ -105,11 +104,19 @@ class StudySearcher(Searcher):
         raise RuntimeError("a flowad search resumes from its Optuna study, never from Tune's searcher snapshot")
 
 
-def tell(study, number: int, result: dict, metrics: list[str], error: bool = False, reason: str = "") -> None:
-    """Tell the study how search trial ``number`` ended (idempotent: a trial already told is left alone)."""
+def tell(study, number: int, result: dict, metrics: list[str], error: bool = False, reason: str = "",
+         constraints: tuple[Constraint, ...] = ()) -> None:
+    """Tell the study how search trial ``number`` ended (idempotent: a trial already told is left alone), with
+    its ``constraints``' violations for the sampler (a metric the result lacks violates its constraint)."""
     trial = study._storage.get_trial(study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number))
     if trial.state.is_finished():
         return
+    if constraints:
+        from optuna.trial import Trial
+
+        handle = Trial(study, trial._trial_id)
+        for c in constraints:
+            handle.set_constraint(c.name, c.violation(result.get(c.metric)))
     values = None if error else objective_values(result, metrics)
     reason = reason or str(result.get("error") or result.get(TIME_BUDGET) or "")
     if values is not None and not result.get("error"):

@@ -62,6 +62,36 @@ def test_front_and_hypervolume_from_optuna():
     assert hypervolume(values, ["max", "min"], [0.5, 300.0]) == pytest.approx(95.0)
 
 
+def test_the_hypervolume_reference_is_fixed_before_any_trial_and_does_not_move_with_them(tmp_path):
+    import pandas as pd
+
+    from search.config import load_search_config
+    from search.front import summarise
+
+    search = load_search_config(write(tmp_path, search_yaml(tmp_path, tmp_path / "data", extra=(
+        "constraints:\n  - {metric: latency_ns, max: 100}\n"))))
+    assert search.hypervolume_reference == [0.5, 433_200.0, 100.0]  # AUC ½, the Virtex-7's LUTs, the constraint
+    early = pd.DataFrame({"run_id": ["a"], "trial_id": ["t0"], "status": ["FINISHED"], "auc": [0.8], "lut": [1000.0],
+                          "latency_ns": [50.0]})
+    later = pd.concat([early, early.assign(run_id="b", trial_id="t1", auc=0.6, lut=90_000.0, latency_ns=90.0)])
+    first, second = (summarise(t, search.metric_names, search.directions, search.hypervolume_reference, search.constraints)
+                     for t in (early, later))
+    assert first.reference == second.reference == [0.5, 433_200.0, 100.0]
+    assert second.hypervolume == pytest.approx(first.hypervolume)  # a dominated trial adds nothing, whenever it came
+    assert first.hypervolume == pytest.approx(0.3 * 432_200.0 * 50.0)
+
+
+def test_a_cost_objective_nothing_bounds_needs_its_reference(tmp_path):
+    from flowad.errors import FlowadInputError
+    from search.config import load_search_config
+
+    text = search_yaml(tmp_path, tmp_path / "data", objectives="  - {metric: auc}\n  - {metric: emd}\n")
+    with pytest.raises(FlowadInputError, match=r"search.yaml: objectives\[1\]\.reference: give the worst emd"):
+        load_search_config(write(tmp_path, text))
+    fixed = load_search_config(write(tmp_path, text.replace("{metric: emd}", "{metric: emd, reference: 5}")))
+    assert fixed.hypervolume_reference == [0.5, 5.0]
+
+
 def test_a_search_with_no_finished_trial_has_an_empty_front_not_a_crash():
     import pandas as pd
 
@@ -239,7 +269,7 @@ def space_study(tmp_path, choices=(1, 2)):
 def test_the_study_searcher_never_reruns_a_configuration_until_the_space_is_exhausted(tmp_path):
     import optuna
 
-    from search.study import TRIAL_KEY, counts
+    from search.study import DUPLICATE_ATTR, TRIAL_KEY, counts
     from search.study_searcher import StudySearcher
 
     study, ref, space = space_study(tmp_path)
@@ -252,9 +282,10 @@ def test_the_study_searcher_never_reruns_a_configuration_until_the_space_is_exha
     searcher.on_trial_complete("b", {"error": "cannot be built"})
     third = searcher.suggest("c")  # nothing new is left: after 20 tries the duplicate runs
     assert third["student.bits"] in (1, 2) and searcher.skipped >= 19
-    states = [t.state for t in study.trials]
-    assert states.count(optuna.trial.TrialState.FAIL) == 1
     assert counts(study).finished == 1 and counts(study).failed == 1 and counts(study).running == 1
+    duplicates = [t for t in study.trials if DUPLICATE_ATTR in t.user_attrs]
+    assert len(duplicates) == searcher.skipped and all(t.state == optuna.trial.TrialState.FAIL for t in duplicates)
+    assert [t.number for t in study.best_trials] == [0]  # a duplicate is never a second copy of a front point
     # a second driver on the same study hands the trial that was running out first, under the same id
     again = StudySearcher(ref, space, ["auc", "lut"])
     assert again.suggest("x") == third
@@ -280,6 +311,30 @@ def test_a_searcher_that_has_asked_its_study_still_pickles_and_carries_on_where_
     second = copy.suggest("b")
     assert first[TRIAL_KEY] == "t0000" and second[TRIAL_KEY] != "t0000"
     assert second["student.bits"] != first["student.bits"]  # the copy reopened the study and knows what ran
+
+
+@pytest.mark.parametrize("sampler", ["nsga2", "tpe", "gp"])
+def test_constraints_reach_the_sampler_and_an_infeasible_trial_is_not_best(tmp_path, sampler):
+    from dataclasses import replace
+
+    from search.config import Constraint
+    from search.study import search_trials
+    from search.study_searcher import StudySearcher
+
+    _, ref, space = space_study(tmp_path, choices=(1, 2, 3))
+    budget = (Constraint("latency_ns", max=100.0), Constraint("lut", min=5.0))
+    searcher = StudySearcher(replace(ref, sampler=sampler), space, ["auc", "lut"], budget)
+    for tune_id, result in (("a", {"auc": 0.9, "lut": 10.0, "latency_ns": 250.0}),  # best, but too slow
+                            ("b", {"auc": 0.7, "lut": 10.0, "latency_ns": 50.0}),
+                            ("c", {"auc": 0.6, "lut": 20.0})):  # no latency measured: infeasible
+        searcher.suggest(tune_id)
+        searcher.on_trial_complete(tune_id, result)
+    study = searcher.study
+    trials = search_trials(study)
+    assert [t.constraints for t in trials] == [  # what the samplers read
+        {"latency_ns<=100": 150.0, "lut>=5": -5.0}, {"latency_ns<=100": -50.0, "lut>=5": -5.0},
+        {"latency_ns<=100": 1.0, "lut>=5": -15.0}]
+    assert [t.number for t in study.best_trials] == [trials[1].number]
 
 
 def test_a_tuner_over_the_study_starts_as_the_driver_starts_it(tmp_path):
