@@ -123,7 +123,8 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
                                "epochs_trained": float(len(report.history))}
     metrics.update(physics_metrics(report.student_performance, report.teacher_performance, search.signals))
     signals = list(search.signals) or list(report.metrics)
-    metrics["auc_retained"] = float(np.mean([report.metrics[p]["auc_retained"] for p in signals]))
+    retained = [v for v in (report.metrics[p]["auc_retained"] for p in signals) if np.isfinite(v)]  # teachers that separate
+    metrics["auc_retained"] = float(np.mean(retained)) if retained else float("nan")
     metrics["emd"] = float(report.agreement[prepared.background]["emd"])
     metrics["spearman"] = float(report.agreement[prepared.background]["spearman"])
     metrics.update({f"student_{k}": float(v) for k, v in report.summary.items() if isinstance(v, (int, float))})

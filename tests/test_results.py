@@ -42,6 +42,10 @@ def test_results_writes_every_study_and_reuses_its_units(tmp_path, micro_dataset
     config = micro_results(tmp_path, micro_dataset)
     out = tmp_path / "docs" / "results.md"
     first = run_cli("results", "--config", str(config), "--out", str(out))
+    if not __import__("shutil").which("yosys"):  # every student number is yosys's: refused before any unit runs
+        assert_one_line_error(first, "synthesised by yosys")
+        assert not out.exists()
+        pytest.skip("yosys not installed (apt-get install yosys): the report itself not checked")
     assert first.returncode == 0, first.stderr[-3000:]
     page = out.read_text()
     for section in ("## 1. Teachers", "## 2. Students at matched LUT budgets", "## 3. Distillation", "## 4. Search efficiency",
@@ -51,7 +55,8 @@ def test_results_writes_every_study_and_reuses_its_units(tmp_path, micro_dataset
     students = page.split("## 2.")[1].split("## 3.")[0]  # students per signal, beside the no-ML triggers
     assert "**AUC per signal**" in students and "**pure eff @ rate per signal**" in students
     assert re.search(r"\| lgn 64-32 @2 \| \d\.\d{3} ± \d\.\d{3} \|", students)
-    assert re.search(r"keeps most of the teacher.*\*\*(holds|does not hold)\*\*", page)  # a verdict, with its numbers
+    # each claim is printed with its criterion; whether it holds is tested on known inputs (tests/test_verdicts.py)
+    assert "(criterion: mean AUC retained ≥ 0.8" in page and "beats every no-ML trigger* (criterion:" in page
     assert (out.parent / "results" / "students_auc_vs_lut.png").stat().st_size > 1000
     assert (out.parent / "results" / "samplers_hypervolume.png").stat().st_size > 1000
     units = sorted((Path(micro_dataset).parent / "cache" / "results").rglob("*.json"))

@@ -35,6 +35,7 @@ from flowad.distill.target import TargetTransform
 from flowad.errors import FlowadInputError
 from flowad.hashing import content_hash, derive_seed
 from flowad.metrics import emd, spearman
+from flowad.metrics.agreement import auc_retained
 from flowad.metrics.plots import plot_roc, plot_scores
 from flowad.metrics.reference import Reference, reference_for
 from flowad.metrics.trigger import ScorePerformance
@@ -247,7 +248,7 @@ def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
         t_perf = teacher_perf.signals[p]
         t_auc, s_auc = t_perf.auc.value, s_perf.auc.value
         metrics[p] = {"teacher_auc": t_auc, "student_auc": s_auc,
-                      "auc_retained": (s_auc - 0.5) / (t_auc - 0.5) if t_auc != 0.5 else float("nan"),
+                      "auc_retained": auc_retained(s_auc, t_auc, t_perf.auc.low),
                       "teacher_tpr_at_rate": t_perf.tpr.value, "student_tpr_at_rate": s_perf.tpr.value,
                       "teacher_pure_tpr_at_rate": t_perf.pure_tpr.value, "student_pure_tpr_at_rate": s_perf.pure_tpr.value,
                       "menu_efficiency": s_perf.menu_efficiency}

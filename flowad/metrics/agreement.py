@@ -20,3 +20,17 @@ def spearman(teacher: np.ndarray, student: np.ndarray) -> float:
     if np.ptp(student) == 0 or np.ptp(teacher) == 0:
         return 0.0
     return float(spearmanr(teacher, student).statistic)
+
+
+MIN_TEACHER_SEPARATION = 0.02
+"""AUC retained is defined only where the teacher's AUC is at least this far above ½ and its interval excludes ½:
+near chance the ratio's denominator is noise, and a teacher at 0.501 would make any student look 50× better."""
+
+
+def auc_retained(student_auc: float, teacher_auc: float, teacher_low: float | None = None) -> float:
+    """(student AUC − ½) / (teacher AUC − ½): the share of the teacher's separation from chance that the student
+    keeps (1: all of it; 0: none; < 0: the student inverts it). NaN where the teacher does not separate (its AUC
+    within :data:`MIN_TEACHER_SEPARATION` of ½, or its lower 95 % bound ``teacher_low`` at or below ½)."""
+    if not (teacher_auc - 0.5 >= MIN_TEACHER_SEPARATION) or (teacher_low is not None and teacher_low <= 0.5):
+        return float("nan")
+    return float((student_auc - 0.5) / (teacher_auc - 0.5))

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from flowad.metrics.agreement import auc_retained as retained
+
 from flowad.configio import from_mapping, to_plain
 from flowad.data.readers import dataset_identity
 from flowad.distill import DistillConfig, run_distillation
@@ -89,9 +91,11 @@ def measure(config: ResultsConfig, distill: DistillConfig, workdir: Path, ship: 
 
 
 def auc_retained(record: dict, signals) -> float:
-    """Mean over ``signals`` of (student AUC − ½) / (teacher AUC − ½) on test: 1 keeps all the teacher's separation."""
+    """Mean over ``signals`` of :func:`flowad.metrics.agreement.auc_retained` on test (signals where the teacher
+    does not separate from chance are left out; NaN if that is all of them)."""
     values = []
     for s in signals:
-        student, teacher = record["test"]["signals"][s]["auc"]["value"], record["teacher_test"]["signals"][s]["auc"]["value"]
-        values.append((student - 0.5) / (teacher - 0.5) if teacher != 0.5 else np.nan)
-    return float(np.mean(values))
+        student, teacher = record["test"]["signals"][s]["auc"], record["teacher_test"]["signals"][s]["auc"]
+        values.append(retained(student["value"], teacher["value"], teacher.get("low")))
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")

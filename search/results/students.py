@@ -19,13 +19,14 @@ from search.baselines import firmware_costs
 from search.results.config import ResultsConfig
 from search.results.distilled import auc_retained, distilled_unit
 from search.results.stats import markdown_table, mean_std, number, pm
+from flowad.metrics.trigger import Estimate
 from search.results.teachers import mean_over, per_signal, mean_test_aucs
+from search.results.verdicts import (Verdict, against_baselines, cheap_but_weaker, cheaper_at_equal_quality,
+                                     keeps_the_teacher, mean_interval, seeds_interval)
 
 FAMILY_LABELS = {"qkeras": "QKeras-style", "hgq": "HGQ", "lgn": "LGN"}
 RETAINED_MOST = 0.8
 """The report's reading of "keeps most of the teacher's performance": mean AUC retained ≥ 0.8."""
-SAME_AUC = 0.01
-"""Two mean AUCs closer than this (or than their seeds' spread) count as the same."""
 
 
 @dataclass
@@ -112,43 +113,31 @@ class StudentStudy:
             rows.append(cells)
         return markdown_table(header, rows)
 
-    def verdicts(self) -> list[str]:
-        """The seeds' three claims, each with its numbers and whether it holds here."""
-        out = []
-        best = {f: max((lab for lab in self.runs if self.family(lab) == f), key=lambda lab: mean_std(self.metric(lab, "auc", "val"))[0], default=None)
-                for f in FAMILY_LABELS}
-        kept = {f: mean_std(self.retained(lab)) for f, lab in best.items() if lab}
-        out.append(f"*The student keeps most of the teacher's performance* (criterion: mean AUC retained ≥ {RETAINED_MOST} for the "
-                   f"best student of the family by validation AUC): " + "; ".join(
-                       f"{FAMILY_LABELS[f]} (`{best[f]}`) {m:.2f} ± {s:.2f}: **{'holds' if m >= RETAINED_MOST else 'does not hold'}**"
-                       for f, (m, s) in kept.items()) + ".")
-        pairs, better = 0, 0
-        for q in (lab for lab in self.runs if self.family(lab) == "qkeras"):
-            q_auc, q_std = mean_std(self.metric(q, "auc"))
-            for h in (lab for lab in self.runs if self.family(lab) == "hgq"):
-                h_auc, h_std = mean_std(self.metric(h, "auc"))
-                if abs(h_auc - q_auc) <= max(SAME_AUC, q_std + h_std):
-                    pairs += 1
-                    better += self.lut(h) < self.lut(q)
-        out.append(f"*HGQ reaches QKeras-style AUC at fewer resources* (criterion: among pairs with the same test AUC within "
-                   f"{SAME_AUC} or their seeds' spread, the HGQ student has fewer yosys LUTs): {better} of {pairs} pairs. "
-                   f"**{'Holds' if pairs and better > pairs / 2 else 'Does not hold' if pairs else 'Not testable (no pair of equal AUC)'}** here.")
-        strongest = max(self.runs, key=lambda lab: mean_std(self.metric(lab, "auc"))[0])
-        auc = mean_std(self.metric(strongest, "auc"))[0]
-        beaten = [n for n in BASELINES if n in self.baselines_auc and self.baselines_auc[n] >= auc]
-        named = [f"{BASELINES[n].label} ({self.baselines_auc[n]:.3f} at {self.baselines_hw.get(n, {}).get('lut') or math.nan:,.0f} LUT)"
-                 for n in beaten]
-        out.append(f"*Against the no-ML triggers*: the best student by test AUC, `{strongest}` ({auc:.3f} at "
-                   f"{self.lut(strongest):,.0f} LUT), " + (f"**loses to** {', '.join(named)}." if named else "beats every no-ML trigger."))
-        lgn = [lab for lab in self.runs if self.family(lab) == "lgn"]
-        other = [lab for lab in self.runs if self.family(lab) != "lgn"]
-        if lgn and other:
-            cheapest = min(self.lut(lab) for lab in lgn), min(self.lut(lab) for lab in other)
-            strongest = max(mean_std(self.metric(lab, "auc"))[0] for lab in lgn), max(mean_std(self.metric(lab, "auc"))[0] for lab in other)
-            cheap, weaker = cheapest[0] < cheapest[1], strongest[0] < strongest[1]
-            out.append(f"*LGN is very cheap but weaker on signals*: cheapest LGN {cheapest[0]:,.0f} LUT vs {cheapest[1]:,.0f} for the "
-                       f"cheapest MLP student; best LGN test AUC {strongest[0]:.3f} vs {strongest[1]:.3f}. Cheaper: "
-                       f"**{'yes' if cheap else 'no'}**; weaker: **{'yes' if weaker else 'no'}**.")
+    def auc_interval(self, label: str, split: str = "test") -> Estimate:
+        """The student's mean AUC over the signals with the widest 95 % interval its seeds give."""
+        return seeds_interval([mean_interval(r[split], self.config.signals, "auc") for r in self.runs[label]])
+
+    def best_on_validation(self, labels) -> str | None:
+        return max(labels, key=lambda lab: mean_std(self.metric(lab, "auc", "val"))[0], default=None)
+
+    def verdicts(self) -> list[Verdict]:
+        """The seeds' claims, each with its criterion and numbers; students are chosen on validation, the claims
+        read on test (:mod:`search.results.verdicts`)."""
+        by_family = {f: [lab for lab in self.runs if self.family(lab) == f] for f in FAMILY_LABELS}
+        best = {f: self.best_on_validation(labels) for f, labels in by_family.items()}
+        out = [keeps_the_teacher({FAMILY_LABELS[f]: (lab, self.retained(lab)) for f, lab in best.items() if lab}, RETAINED_MOST)]
+        pairs = [(self.auc_interval(h), self.lut(h), self.auc_interval(q), self.lut(q))
+                 for q in by_family["qkeras"] for h in by_family["hgq"]]
+        out.append(cheaper_at_equal_quality(pairs, "HGQ reaches QKeras-style AUC at fewer resources"))
+        strongest = self.best_on_validation(self.runs)
+        if strongest is not None:
+            baselines = {BASELINES[n].label: mean_interval(rec["test"], self.config.signals, "auc") for n, rec in self.baselines.items()}
+            out.append(against_baselines(strongest, self.auc_interval(strongest), baselines))
+        others = [lab for f, labels in by_family.items() if f != "lgn" for lab in labels]
+        if by_family["lgn"] and others:
+            cheapest = min(self.lut(lab) for lab in by_family["lgn"]), min(self.lut(lab) for lab in others)
+            lgn, other = self.best_on_validation(by_family["lgn"]), self.best_on_validation(others)
+            out.append(cheap_but_weaker(cheapest, (self.auc_interval(lgn), self.auc_interval(other))))
         return out
 
     def figure(self, path: Path, teacher_auc: float, baseline_auc: dict[str, float]) -> Path:

@@ -19,6 +19,7 @@ from flowad.teacher import TeacherConfig
 from search.results.config import ResultsConfig
 from search.results.stats import interval, markdown_table, mean_std, number, pm
 from search.results.store import unit
+from search.results.verdicts import Verdict, against_baselines, mean_interval, seeds_interval
 
 STUDY = "teachers"
 METRICS = {"auc": "AUC", "tpr": "eff @ rate", "pure_tpr": "pure eff @ rate"}
@@ -123,15 +124,13 @@ class TeacherStudy:
             parts += per_signal(signals, self.baselines, self.runs, metric)
         return "\n\n".join(parts)
 
-    def against_baselines(self) -> str:
-        """One line: does any teacher beat the best no-ML trigger on the test means?"""
-        baselines = mean_test_aucs(self.baselines, self.config.signals)
-        best_name = max(baselines, key=baselines.get)
-        best_auc = baselines[best_name]
-        teacher = max(self.runs, key=lambda lab: mean_std(self.means(lab, "auc"))[0])
-        auc = mean_std(self.means(teacher, "auc"))[0]
-        return (f"Against the no-ML triggers: the best teacher by test AUC, `{teacher}` ({auc:.3f}), "
-                f"{'beats' if auc > best_auc else '**loses to**'} {BASELINES[best_name].label} ({best_auc:.3f}).")
+    def against_baselines(self) -> Verdict:
+        """The teacher with the best mean validation AUC against every no-ML trigger, on test with intervals."""
+        signals = self.config.signals
+        teacher = max(self.runs, key=lambda lab: mean_std(self.means(lab, "auc", "val"))[0])
+        candidate = seeds_interval([mean_interval(r["test"], signals, "auc") for r in self.runs[teacher]])
+        baselines = {BASELINES[n].label: mean_interval(rec["test"], signals, "auc") for n, rec in self.baselines.items()}
+        return against_baselines(teacher, candidate, baselines)
 
 
 def teacher_calls(config: ResultsConfig) -> dict[tuple, tuple]:

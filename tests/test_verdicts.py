@@ -1,0 +1,66 @@
+"""Every claim the report prints, on known numbers that make it hold and make it fail."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from flowad.metrics.agreement import auc_retained
+from search.results.verdicts import (Estimate, against_baselines, cheap_but_weaker, cheaper_at_equal_quality, compare,
+                                     keeps_the_teacher, mean_interval, seeds_interval)
+
+
+def test_beats_needs_intervals_that_do_not_overlap():
+    assert compare(Estimate(0.80, 0.79, 0.81), Estimate(0.70, 0.69, 0.71)) == "beats"
+    assert compare(Estimate(0.70, 0.69, 0.71), Estimate(0.80, 0.79, 0.81)) == "loses to"
+    assert compare(Estimate(0.800, 0.780, 0.820), Estimate(0.790, 0.775, 0.805)) == "ties with"  # 0.800 vs 0.790
+    assert compare(Estimate(0.9), Estimate(0.1, 0.0, 0.2)) == "ties with"  # no interval: nothing is claimed
+
+
+def test_intervals_over_signals_and_seeds_are_the_conservative_ones():
+    record = {"signals": {"a": {"auc": {"value": 0.8, "low": 0.7, "high": 0.9}},
+                          "b": {"auc": {"value": 0.6, "low": 0.5, "high": 0.7}}}}
+    assert mean_interval(record, ["a", "b"], "auc") == Estimate(pytest.approx(0.7), pytest.approx(0.6), pytest.approx(0.8))
+    seeds = seeds_interval([Estimate(0.70, 0.65, 0.75), Estimate(0.72, 0.68, 0.79)])
+    assert seeds == Estimate(pytest.approx(0.71), 0.65, 0.79)
+
+
+def test_auc_retained_is_the_share_of_separation_and_undefined_for_a_teacher_at_chance():
+    assert auc_retained(0.7, 0.9) == pytest.approx(0.5)
+    assert auc_retained(0.4, 0.9) == pytest.approx(-0.25)  # the student inverts the teacher
+    assert math.isnan(auc_retained(0.7, 0.5)) and math.isnan(auc_retained(0.7, 0.51))  # would read 20×
+    assert math.isnan(auc_retained(0.7, 0.56, teacher_low=0.49))  # the teacher's interval includes ½
+    assert auc_retained(0.53, 0.56, teacher_low=0.52) == pytest.approx(0.5)
+
+
+def test_keeps_the_teacher_holds_fails_and_is_untestable():
+    assert keeps_the_teacher({"HGQ": ("h", [0.91, 0.89]), "LGN": ("l", [0.85])}, 0.8).holds is True
+    failing = keeps_the_teacher({"HGQ": ("h", [0.91, 0.89]), "LGN": ("l", [0.46, 0.48])}, 0.8)
+    assert failing.holds is False and "LGN (`l`) 0.47 ± 0.01" in failing.markdown() and "**does not hold**" in failing.markdown()
+    assert keeps_the_teacher({"HGQ": ("h", [math.nan])}, 0.8).holds is None
+
+
+def test_cheaper_at_equal_quality_counts_only_pairs_that_tie():
+    tie = Estimate(0.70, 0.68, 0.72)
+    holds = cheaper_at_equal_quality([(tie, 5_000.0, tie, 8_000.0), (tie, 20_000.0, tie, 46_000.0)], "HGQ cheaper")
+    assert holds.holds is True and "2 of 2 pairs" in holds.numbers
+    fails = cheaper_at_equal_quality([(tie, 9_000.0, tie, 8_000.0), (tie, 20_000.0, tie, 46_000.0)], "HGQ cheaper")
+    assert fails.holds is False  # 1 of 2 is not most
+    apart = cheaper_at_equal_quality([(Estimate(0.9, 0.89, 0.91), 5_000.0, tie, 8_000.0)], "HGQ cheaper")
+    assert apart.holds is None and "0 of 0 pairs" in apart.numbers  # a better student is no pair at equal AUC
+
+
+def test_against_baselines_beats_only_with_clear_intervals():
+    baselines = {"max region ET": Estimate(0.790, 0.780, 0.800), "HT": Estimate(0.724, 0.71, 0.74)}
+    assert against_baselines("flow", Estimate(0.85, 0.84, 0.86), baselines).holds is True
+    tie = against_baselines("flow", Estimate(0.800, 0.795, 0.805), baselines)  # "beats" 0.790 on the mean only
+    assert tie.holds is False and "ties with max region ET" in tie.numbers
+    assert "loses to max region ET" in against_baselines("cae", Estimate(0.644, 0.64, 0.65), baselines).numbers
+
+
+def test_cheap_but_weaker_needs_both():
+    weak, strong = Estimate(0.607, 0.60, 0.61), Estimate(0.666, 0.65, 0.68)
+    assert cheap_but_weaker((1_779.0, 5_728.0), (weak, strong)).holds is True
+    assert cheap_but_weaker((6_000.0, 5_728.0), (weak, strong)).holds is False  # not cheaper
+    assert cheap_but_weaker((1_779.0, 5_728.0), (strong, strong)).holds is False  # not weaker
