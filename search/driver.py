@@ -180,12 +180,14 @@ def make_tuner(search: SearchConfig, search_run: tracking.SearchRun, n_trials: i
     resources = {"cpu": search.resources.cpus, "gpu": search.resources.gpus}
     fn = tune.with_resources(tune.with_parameters(trainable, search=search, search_run=search_run), resources)
     storage = f"{search.ray.storage_path.rstrip('/')}/{search.name}"
-    run_config = tune.RunConfig(name=f"driver-{time.strftime('%Y%m%d-%H%M%S')}", storage_path=storage, verbose=0,
-                                failure_config=tune.FailureConfig(max_failures=search.ray.max_failures),
-                                callbacks=[TrialLedger(search, search_run, ended, progress)])
-    searcher = StudySearcher(study_ref(search), distributions(search.space), search.metric_names, search.constraints)
     scheduler = (DominatedAtRungScheduler(search.pruning.rungs, search.pruning.dominated_by)
                  if search.pruning.enabled else None)
+    stopped = scheduler.stopped if scheduler else {}  # what was pruned, as the scheduler decided it
+    searcher = StudySearcher(study_ref(search), distributions(search.space), search.metric_names, search.constraints,
+                             stopped)
+    run_config = tune.RunConfig(name=f"driver-{time.strftime('%Y%m%d-%H%M%S')}", storage_path=storage, verbose=0,
+                                failure_config=tune.FailureConfig(max_failures=search.ray.max_failures),
+                                callbacks=[TrialLedger(search, search_run, ended, progress, stopped)])
     tune_config = tune.TuneConfig(search_alg=ConcurrencyLimiter(searcher, max_concurrent=search.concurrency),
                                   scheduler=scheduler, num_samples=n_trials, reuse_actors=search.reuse_actors)
     try:

@@ -9,6 +9,8 @@ current Pareto front (``pareto`` on each run), so the MLflow UI shows the front 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ray import tune
 
 from search import tracking
@@ -34,9 +36,12 @@ def result_line(result: dict) -> str:
 
 
 class TrialLedger(tune.Callback):
-    def __init__(self, search: SearchConfig, search_run: tracking.SearchRun, ended: int = 0, emit=print):
+    def __init__(self, search: SearchConfig, search_run: tracking.SearchRun, ended: int = 0, emit=print,
+                 stopped: Mapping[str, int] | None = None):
         self.search, self.search_run, self.emit = search, search_run, emit
         self.done = ended
+        self.stopped = stopped if stopped is not None else {}
+        """Tune trial id → rung epoch: the trials the scheduler pruned (its own record)"""
 
     def _line(self, trial, text: str) -> None:
         self.done += 1
@@ -53,11 +58,14 @@ class TrialLedger(tune.Callback):
             self._line(trial, f"stopped: {result[TIME_BUDGET]}")
         elif all(m in result for m in self.search.metric_names):
             self._line(trial, result_line(result))
-        else:
-            self._line(trial, f"pruned at epoch {result.get('epoch', '?')} (dominated at a rung)")
+        elif trial.trial_id in self.stopped:
+            self._line(trial, f"pruned at epoch {self.stopped[trial.trial_id]} (dominated at a rung)")
             run = tracking.find_trial_run(self.search_run, label) if label else None
             if run is not None and run.info.status in ("RUNNING", "KILLED"):  # the worker knows only "stopped"
                 tracking.end_run(self.search_run.uri, run.info.run_id, "KILLED", "pruned")
+        else:  # stopped by the driver, not the scheduler: not an end (the study was not told; --resume runs it)
+            self.emit(f"  {label or trial.trial_id}: stopped before it reported its objectives; runs again on --resume")
+            return
         self._front()
 
     def on_trial_recover(self, iteration, trials, trial, **info) -> None:

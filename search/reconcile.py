@@ -87,7 +87,8 @@ def reconcile(study, search_run: tracking.SearchRun, metrics: list[str], constra
             run_id = tracking.trial_run(search_run, label, trial.params)
             tracking.end_run(search_run.uri, run_id, "FAILED", reason or "failed before its run was made")
             out.repaired.append(label)
-        elif trial.state == TrialState.PRUNED and run is not None and run_outcome(run) != "pruned":
+        elif (trial.state == TrialState.PRUNED and run is not None and run_outcome(run) != "pruned"
+              and run.data.tags.get(tracking.OUTCOME) != "interrupted"):  # an interruption is never relabelled
             tracking.end_run(search_run.uri, run.info.run_id, "KILLED", "pruned")
             out.repaired.append(label)
         elif run is not None and run.info.status == "RUNNING":

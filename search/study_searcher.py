@@ -13,8 +13,10 @@
   ≤ 0 holds), so NSGA-II ranks by constrained domination and TPE and GP model feasibility, instead of learning
   from trials the front will drop; Optuna's ``best_trials`` then holds only feasible trials.
 - **Told as it happened.** A trial with every objective finite is COMPLETE; one that failed (Tune's error flag,
-  or ``error`` in its result) is FAIL with its reason; one stopped without objectives is PRUNED — truncated
-  results never enter the study or the front.
+  or ``error`` in its result) is FAIL with its reason; one the scheduler stopped (``stopped``, its record), or its
+  time budget, is PRUNED — truncated results never enter the study or the front. A trial that ended without
+  objectives for any other reason (the driver stopping it on Ctrl-C) is not told: it stays RUNNING in the study,
+  and ``--resume`` runs it again.
 
 There is no pickled searcher state: everything lives in the study's database, so Tune's experiment snapshot
 (which can be minutes old after a SIGKILL) is never needed to resume. Tune pickles its searcher when a ``Tuner`` is
@@ -25,6 +27,7 @@ made, so the searcher holds a :class:`~search.study.StudyRef` and opens the stud
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from ray.tune.search import Searcher
 
@@ -42,9 +45,12 @@ def config_key(config: dict) -> str:
 
 class StudySearcher(Searcher):
     def __init__(self, study: StudyRef, distributions: dict, metrics: list[str],
-                 constraints: tuple[Constraint, ...] = (), max_attempts: int = 50):
+                 constraints: tuple[Constraint, ...] = (), stopped: Mapping[str, int] | None = None,
+                 max_attempts: int = 50):
         super().__init__()
         self.ref, self.distributions, self.metrics, self.constraints = study, distributions, metrics, tuple(constraints)
+        self.stopped = stopped if stopped is not None else {}
+        """Tune trial id → the rung epoch at which the scheduler stopped it (the scheduler's own record)"""
         self.max_attempts = max_attempts
         self.skipped = 0
         self.number: dict[str, int] = {}
@@ -93,7 +99,12 @@ class StudySearcher(Searcher):
         number = self.number.get(trial_id)
         if number is None:
             return
-        tell(self.study, number, result or {}, self.metrics, error, constraints=self.constraints)
+        result = result or {}
+        ended = (error or result.get("error") or result.get(TIME_BUDGET) or trial_id in self.stopped
+                 or result.get("mlflow_run_id"))  # the trainable's own last report: it ran to its end
+        if not ended and objective_values(result, self.metrics) is None and not all(m in result for m in self.metrics):
+            return  # stopped from outside (Ctrl-C): no evidence of how it would have ended, so it runs again
+        tell(self.study, number, result, self.metrics, error, constraints=self.constraints)
 
     def save(self, checkpoint_path: str) -> None:
         """Tune snapshots searchers; this one's state is the study, so the snapshot says where it is."""

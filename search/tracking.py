@@ -22,6 +22,8 @@ from flowad.errors import FlowadInputError
 PARENT_TAG = "mlflow.parentRunId"
 ROLE, SEARCH, TRIAL = "flowad.role", "flowad.search", "flowad.trial_id"
 OUTCOME, ERROR, FAILURE = "flowad.outcome", "flowad.error", "flowad.failure"
+PREVIOUS_ENDS = "flowad.previous_ends"
+"""How earlier attempts of a re-run trial ended (``interrupted; stopped``): its run's outcome is its last attempt's."""
 """Tags of how a trial's run ended: ``pruned``/``interrupted`` (KILLED), the one-line reason (FAILED) and what
 failed: ``configuration`` (never retried) or ``crash``."""
 TRIALS_TAG = "flowad.trials"
@@ -225,7 +227,14 @@ def trial_run(search: SearchRun, trial_id: str, params: dict[str, Any], reopen: 
     client = client_for(search.uri)
     found = find_trial_run(search, trial_id)
     if found:
-        if reopen:
+        if reopen:  # a new attempt: how an earlier one ended is history, not this run's outcome
+            ended = [found.data.tags[k] for k in (OUTCOME, ERROR) if k in found.data.tags]
+            if ended:
+                earlier = found.data.tags.get(PREVIOUS_ENDS, "")
+                client.set_tag(found.info.run_id, PREVIOUS_ENDS, "; ".join(filter(None, [earlier, " / ".join(ended)]))[:5000])
+            for key in (OUTCOME, ERROR, FAILURE):
+                if key in found.data.tags:
+                    client.delete_tag(found.info.run_id, key)
             client.update_run(found.info.run_id, status="RUNNING")
         return found.info.run_id
     run = client.create_run(search.experiment_id, run_name=name or trial_id,

@@ -24,14 +24,32 @@ SPACE = '  student.family: {choices: [qkeras, hgq]}\n  student.bits: {low: 3, hi
 
 
 class Driver(SearchProcess):
-    """A search process whose waits end the test with its output when they fail."""
+    """A search process whose waits end the test with its output when they fail, and which remembers every process
+    it started (Ray's included), so a test checks and kills only its own."""
 
     def __init__(self, config: Path, log: Path, resume: bool = False):
         super().__init__(config, log, resume, cwd=ROOT)
+        self.seen: dict[int, float] = {}
+        """pid → create time of every descendant seen while it ran"""
+
+    def descendants(self) -> list:
+        import psutil
+
+        try:
+            found = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        for p in found:
+            try:
+                self.seen.setdefault(p.pid, p.create_time())
+            except psutil.NoSuchProcess:
+                pass
+        return found
 
     def wait_for(self, condition, what: str, timeout: float = 400, poll: float = 0.1) -> None:
         deadline = time.time() + timeout
         while time.time() < deadline:
+            self.descendants()
             if condition():
                 return
             if not self.running():
@@ -40,12 +58,43 @@ class Driver(SearchProcess):
         self.kill()
         pytest.fail(f"timed out waiting for {what}:\n{self.output()[-3000:]}")
 
+    def kill(self) -> None:
+        self.descendants()
+        super().kill()
+
     def finish(self, timeout: float = 600) -> int:
-        try:
-            return self.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            pytest.fail(f"the driver did not finish:\n{self.output()[-3000:]}")
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            self.descendants()
+            try:
+                return self.wait(0.5)
+            except subprocess.TimeoutExpired:
+                continue
+        self.kill()
+        pytest.fail(f"the driver did not finish:\n{self.output()[-3000:]}")
+
+    def left_behind(self) -> list[int]:
+        """The processes it started that still run (a pid reused by another process does not count)."""
+        import psutil
+
+        alive = []
+        for pid, created in self.seen.items():
+            try:
+                p = psutil.Process(pid)
+                if p.create_time() == created and p.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(pid)
+            except psutil.NoSuchProcess:
+                pass
+        return alive
+
+
+def command_line(process) -> str:
+    import psutil
+
+    try:
+        return process.name() + " " + " ".join(process.cmdline())
+    except psutil.NoSuchProcess:
+        return ""
 
 
 def uri(tmp_path: Path) -> str:
@@ -74,7 +123,6 @@ def check_exactly_once(tmp_path: Path, search: str, trials: int, logs: str) -> l
 
     from search import tracking
     from search.config import load_search_config
-    from search.front import summarise, trials_table
     from search.study import TRIAL_ATTR, search_trials
 
     parent, children = tracking.child_runs(uri(tmp_path), "e2e", search)
@@ -82,7 +130,8 @@ def check_exactly_once(tmp_path: Path, search: str, trials: int, logs: str) -> l
     labels = [r.data.tags[tracking.TRIAL] for r in children]
     assert len(labels) == trials and len(set(labels)) == trials, labels
     assert all(r.info.status in ("FINISHED", "KILLED", "FAILED") for r in children), [r.info.status for r in children]
-    assert all(r.data.tags.get(tracking.OUTCOME, "pruned") == "pruned" for r in children if r.info.status == "KILLED")
+    killed = {r.data.tags[tracking.TRIAL]: r.data.tags.get(tracking.OUTCOME) for r in children if r.info.status == "KILLED"}
+    assert all(outcome in ("pruned", "time_budget") for outcome in killed.values()), killed  # never unlabelled
     client = MlflowClient(uri(tmp_path))
     for run in children:
         for key in run.data.metrics:
@@ -104,25 +153,43 @@ def check_exactly_once(tmp_path: Path, search: str, trials: int, logs: str) -> l
             after = logs[logs.index("without a re-run: "):]
             reruns = re.findall(r"while they ran\): ([^;]*);", after)
             assert not any(label in found.split(", ") for found in reruns[1:]), (label, reruns)
-    search_config = load_search_config(tmp_path / f"{search}.yaml")
-    summary = summarise(trials_table(children), search_config.metric_names, search_config.directions,
-                        [None] * 3, search_config.constraints)
-    tagged = {r.info.run_id for r in children if r.data.tags.get("pareto") == "true"}
-    assert tagged == set(summary.front["run_id"]) and tagged
+    assert tagged_front(children) == oracle_front(children, load_search_config(tmp_path / f"{search}.yaml")) != set()
     return children
 
 
-def no_ray_left() -> None:
-    """A killed driver takes its local Ray with it (Ray's processes share its fate); nothing is left running.
-    A worker in the middle of a Ray task (a teacher's training) notices its raylet is gone only after tens of
-    seconds (seen: > 30 s); the teacher's lock keeps a resumed driver from training it twice meanwhile."""
+def tagged_front(children) -> set[str]:
+    return {r.info.run_id for r in children if r.data.tags.get("pareto") == "true"}
+
+
+def oracle_front(children, search) -> set[str]:
+    """The front from the runs' own metrics by brute force, independent of search.front and search.pareto:
+    finished runs meeting every constraint, none of which another such run dominates."""
+    sign = {"max": -1.0, "min": 1.0}
+    points = {}
+    for run in children:
+        m = run.data.metrics
+        if run.info.status != "FINISHED" or any(k not in m or m[k] != m[k] for k in search.metric_names):
+            continue
+        if any(c.metric not in m or (c.max is not None and m[c.metric] > c.max) or (c.min is not None and m[c.metric] < c.min)
+               for c in search.constraints):
+            continue
+        points[run.info.run_id] = [sign[d] * m[k] for k, d in zip(search.metric_names, search.directions)]
+    return {a for a, pa in points.items()
+            if not any(all(x <= y for x, y in zip(pb, pa)) and pb != pa for b, pb in points.items() if b != a)}
+
+
+def no_ray_left(driver: Driver) -> None:
+    """A killed driver takes the Ray it started with it (Ray's processes share its fate); nothing it started is
+    left running. A worker in the middle of a Ray task (a teacher's training) notices its raylet is gone only
+    after tens of seconds (seen: > 30 s); the teacher's lock keeps a resumed driver from training it twice
+    meanwhile. Only the driver's own processes are looked at, never others on the machine."""
     deadline = time.time() + 150
     while time.time() < deadline:
-        left = subprocess.run(["pgrep", "-f", "raylet|gcs_server|ray::"], capture_output=True, text=True).stdout.split()
+        left = driver.left_behind()
         if not left:
             return
         time.sleep(1)
-    pytest.fail(f"Ray processes left behind: {left}")
+    pytest.fail(f"processes the driver started are left behind: {left}")
 
 
 def test_driver_killed_at_any_moment_finishes_every_trial_exactly_once(tmp_path, micro_dataset):
@@ -138,7 +205,7 @@ def test_driver_killed_at_any_moment_finishes_every_trial_exactly_once(tmp_path,
         driver.wait_for(condition(driver), what)
         driver.kill()
         logs.append(driver.output())
-        no_ray_left()
+        no_ray_left(driver)
 
     def training_teacher(driver):
         return lambda: any(not lock.with_suffix("").exists() for lock in teachers.glob("*.pt.lock")
@@ -162,7 +229,7 @@ def test_driver_killed_at_any_moment_finishes_every_trial_exactly_once(tmp_path,
     assert len(logs) == 6
     check_exactly_once(tmp_path, "k", trials, "\n".join(logs))
     assert "to run again (their driver stopped while they ran): none; 0 new" in logs[-1]  # it only computed the front
-    no_ray_left()
+    no_ray_left(last)
 
 
 def test_ctrl_c_interrupts_and_resume_finishes(tmp_path, micro_dataset):
@@ -180,14 +247,22 @@ def test_ctrl_c_interrupts_and_resume_finishes(tmp_path, micro_dataset):
     assert not [r for r in children if r.info.status == "RUNNING"]
     interrupted = [r for r in children if r.data.tags.get(tracking.OUTCOME) == "interrupted"]
     assert interrupted and all(r.info.status == "KILLED" for r in interrupted)
-    no_ray_left()
+    labels = {r.data.tags[tracking.TRIAL] for r in interrupted}
+    no_ray_left(driver)
     status = subprocess.run([sys.executable, "-m", "search.cli", "search", "status", "--experiment", "e2e",
                              "--tracking-uri", uri(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert status.returncode == 0 and "interrupted" in status.stdout and "runs again on --resume" in status.stdout
 
     resumed = Driver(config, tmp_path / "c2.log", resume=True)
     assert resumed.finish() == 0, resumed.output()[-3000:]
-    check_exactly_once(tmp_path, "c", 4, driver.output() + resumed.output())
+    children = check_exactly_once(tmp_path, "c", 4, driver.output() + resumed.output())
+    # every interrupted trial ran again: listed to run again, its end printed by the second driver, its run ended anew
+    rerun = re.search(r"while they ran\): ([^;]*);", resumed.output()).group(1).split(", ")
+    assert labels <= set(rerun), (labels, rerun)
+    for label in labels:
+        assert re.search(rf"\] {label} .*: (val auc|pruned)", resumed.output()), label
+        run = next(r for r in children if r.data.tags[tracking.TRIAL] == label)
+        assert run.data.tags.get(tracking.OUTCOME) != "interrupted", label
     # a finished search is extended by a larger `trials`; nothing else may change
     config.write_text(config.read_text().replace("trials: 4", "trials: 5"))
     extended = Driver(config, tmp_path / "c3.log", resume=True)
@@ -203,11 +278,8 @@ def test_a_lost_worker_is_retried_on_the_same_run(tmp_path, micro_dataset):
     driver = Driver(config, tmp_path / "w.log")
     driver.wait_for(lambda: any(r.info.status == "RUNNING" and "val_loss" in r.data.metrics for r in runs(tmp_path, "w")),
                     "a trial mid-way")
-    import psutil
-
-    workers = [p for p in psutil.process_iter(["name", "cmdline"])
-               if "ImplicitFunc" in (p.info["name"] or "") + " ".join(p.info["cmdline"] or [])]
-    assert workers, "no Tune worker process found"
+    workers = [p for p in driver.descendants() if "ImplicitFunc" in command_line(p)]
+    assert workers, "no Tune worker process found among the driver's"
     workers[0].kill()  # a lost node, as Ray sees it: the actor's process dies mid-epoch
     assert driver.finish() == 0, driver.output()[-3000:]
     assert "retrying" in driver.output(), driver.output()[-2000:]

@@ -48,7 +48,7 @@ def test_results_writes_every_study_and_reuses_its_units(tmp_path, micro_dataset
         pytest.skip("yosys not installed (apt-get install yosys): the report itself not checked")
     assert first.returncode == 0, first.stderr[-3000:]
     page = out.read_text()
-    for section in ("## 1. Teachers", "## 2. Students at matched LUT budgets", "## 3. Distillation", "## 4. Search efficiency",
+    for section in ("## 1. Teachers", "## 2. Students at matched LUT budgets", "## 3. Distillation", "## 4. Sampler smoke test",
                     "## 5. Firmware", "## 6. How this compares"):
         assert section in page, section
     assert "max region ET (no ML)" in page and "cae" in page and " ± " in page

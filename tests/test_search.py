@@ -313,6 +313,24 @@ def test_a_searcher_that_has_asked_its_study_still_pickles_and_carries_on_where_
     assert second["student.bits"] != first["student.bits"]  # the copy reopened the study and knows what ran
 
 
+def test_only_the_scheduler_prunes_a_trial_stopped_from_outside_runs_again(tmp_path):
+    from optuna.trial import TrialState
+
+    from search.study import search_trials
+    from search.study_searcher import StudySearcher
+
+    study, ref, space = space_study(tmp_path, choices=(1, 2, 3))
+    stopped: dict[str, int] = {}
+    searcher = StudySearcher(ref, space, ["auc", "lut"], stopped=stopped)
+    for tune_id in "abc":
+        searcher.suggest(tune_id)
+    stopped["a"] = 3  # the scheduler's decision at the rung of epoch 3
+    searcher.on_trial_complete("a", {"epoch": 3, "val_loss": 0.2})
+    searcher.on_trial_complete("b", {"epoch": 2, "val_loss": 0.3})  # Ctrl-C: the driver stopped it, nobody pruned it
+    searcher.on_trial_complete("c", {"auc": float("nan"), "lut": 3.0, "mlflow_run_id": "r"})  # ran to its end
+    assert [t.state for t in search_trials(study)] == [TrialState.PRUNED, TrialState.RUNNING, TrialState.PRUNED]
+
+
 @pytest.mark.parametrize("sampler", ["nsga2", "tpe", "gp"])
 def test_constraints_reach_the_sampler_and_an_infeasible_trial_is_not_best(tmp_path, sampler):
     from dataclasses import replace
