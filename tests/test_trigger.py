@@ -135,3 +135,42 @@ def test_menu_config_refuses_unknown_seeds_and_rates():
         MenuConfig({"tau": 10.0})
     with pytest.raises(ConfigError, match="rates_khz.met"):
         MenuConfig({"met": 0.0})
+
+
+def test_the_pure_rate_budget_measures_a_menu_quantity_that_the_total_budget_zeroes():
+    """A score that *is* a menu seed's quantity (as max region ET is): at 3 kHz total its cut is above the seed's
+    5 kHz threshold, so everything it keeps the menu keeps (pure efficiency 0 exactly); under the pure budget
+    the cut drops below the seed until the crossings it adds are 3 kHz, and its pure efficiency is the truth
+    P(c < y <= t) of the Gaussians."""
+    from scipy.stats import norm
+
+    from flowad.metrics.rates import fpr_of, pure_rate_threshold
+
+    rng = np.random.default_rng(6)
+    calibration, evaluation = rng.normal(size=1_000_000), rng.normal(size=1_000_000)
+    signal = rng.normal(2.0, size=40_000)
+    seed_cut = norm.isf(fpr_of(5.0))
+    menu = (calibration > seed_cut, evaluation > seed_cut)
+    signal_menu = {"sig": signal > seed_cut}
+
+    total = evaluate_score(calibration, evaluation, {"sig": signal}, signal_menu, zerobias_menu=menu)
+    assert total.threshold.value > seed_cut and total.signals["sig"].pure_tpr.value == 0.0
+    assert total.added_rate_khz.value == 0.0
+
+    pure = evaluate_score(calibration, evaluation, {"sig": signal}, signal_menu, budget="pure", zerobias_menu=menu)
+    c = norm.ppf(norm.cdf(seed_cut) - fpr_of(3.0))  # the true cut: 3 kHz between c and the seed
+    truth = norm.cdf(seed_cut - 2.0) - norm.cdf(c - 2.0)
+    s = pure.signals["sig"]
+    assert pure.budget == "pure" and pure.threshold.value < seed_cut
+    assert s.pure_tpr.low < truth < s.pure_tpr.high and s.pure_tpr.value > 0.01
+    added = pure.added_rate_khz  # ~100 crossings in the band on each sample: ±15 % each (interval coverage: 93 % in 30 seeds)
+    assert added.low < added.value < added.high and added.value == pytest.approx(3.0, rel=0.5)
+    assert pure.rate_khz.value == pytest.approx(8.0, rel=0.15)  # 3 kHz added on top of the seed's 5
+    assert pure.flat()["added_rate_khz"] == pure.added_rate_khz.value
+
+    cut = pure_rate_threshold(calibration, menu[0], 3.0)
+    assert cut.achieved_khz <= 3.0 and cut.n_background == len(calibration)
+    assert not pure_rate_threshold(calibration[:20_000], menu[0][:20_000], 3.0).valid
+    assert "undefined" in evaluate_score(calibration, evaluation, {"sig": signal}, signal_menu, budget="pure").reason
+    with pytest.raises(ValueError, match="budget"):
+        evaluate_score(calibration, evaluation, {"sig": signal}, signal_menu, budget="rate")

@@ -157,6 +157,7 @@ class TeacherReport:
 
 def performance_record(performance: ScorePerformance) -> dict:
     return {"threshold": asdict(performance.threshold), "rate_khz": asdict(performance.rate_khz),
+            "added_rate_khz": asdict(performance.added_rate_khz), "budget": performance.budget,
             "reason": performance.reason, "signals": {n: asdict(s) for n, s in performance.signals.items()}}
 
 

@@ -93,6 +93,30 @@ def rate_threshold(background: np.ndarray, rate_khz: float) -> RateThreshold:
     return RateThreshold(rate_khz, value, achieved, n)
 
 
+def pure_rate_threshold(background: np.ndarray, menu_accepts: np.ndarray, rate_khz: float) -> RateThreshold:
+    """The smallest cut whose ZeroBias rate **not kept by the menu** is at most ``rate_khz`` (the pure-rate budget).
+
+    A trigger's cost to the experiment is the rate it adds: crossings the menu keeps anyway cost nothing
+    more. Under this budget a quantity the menu already cuts on (max region ET, HT) is allowed below the menu's
+    own threshold, so its pure efficiency is a measurement, not zero by construction. ``achieved_khz`` is
+    that added rate on ``background``; ``n_background`` counts all of its crossings.
+    """
+    background, menu_accepts = np.asarray(background), np.asarray(menu_accepts, bool)
+    if menu_accepts.shape != background.shape:
+        raise ValueError(f"menu decisions {menu_accepts.shape} do not match scores {background.shape}")
+    n = len(background)
+    rejected = background[~menu_accepts]
+    if len(rejected) == 0:
+        return RateThreshold(rate_khz, math.nan, math.nan, n, "the menu keeps every crossing: no rate left to add")
+    cut = rate_threshold(rejected, rate_khz * n / len(rejected))
+    if not cut.valid:
+        needed = math.ceil(MIN_BACKGROUND_ABOVE / fpr_of(rate_khz))
+        return RateThreshold(rate_khz, math.nan, math.nan, n,
+                             f"needs >= {needed} background events for {rate_khz:g} kHz added to the menu, have {n}")
+    achieved = khz_of(np.count_nonzero(rejected > cut.value) / n)
+    return RateThreshold(rate_khz, cut.value, achieved, n)
+
+
 @dataclass(frozen=True)
 class TriggerEfficiency:
     """Signal efficiency at a background rate; ``tpr`` is NaN when ``reason`` says why it is meaningless."""

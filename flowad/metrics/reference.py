@@ -55,8 +55,9 @@ class Reference:
     """``{baseline: {process: {split: score}}}`` for the baselines whose view the dataset has."""
 
     def evaluate(self, scores: Scores, split: str, rate_khz: float = 3.0, signals: Sequence[str] | None = None,
-                 seed: int = 0) -> ScorePerformance:
-        """Trigger performance of ``scores`` on ``split``, its cut set on the background's validation split."""
+                 seed: int = 0, budget: str = "total") -> ScorePerformance:
+        """Trigger performance of ``scores`` on ``split``, its cut set on the background's validation split
+        under ``budget`` (:data:`~flowad.metrics.trigger.BUDGETS`)."""
         bg = scores[self.background]
         if CALIBRATION_SPLIT not in bg or split not in bg:
             raise FlowadInputError(f"background {self.background!r} needs {CALIBRATION_SPLIT!r} and {split!r} scores")
@@ -64,10 +65,14 @@ class Reference:
         calibration = bg[CALIBRATION_SPLIT]
         evaluation = calibration if split == CALIBRATION_SPLIT else bg[split]
         menu = {p: self.menu_accepts[p][split] for p in names} if self.menu.valid else None
-        return evaluate_score(calibration, evaluation, {p: scores[p][split] for p in names}, menu, rate_khz, seed=seed)
+        zerobias = self.menu_accepts.get(self.background, {}) if self.menu.valid else {}
+        zerobias_menu = (zerobias[CALIBRATION_SPLIT], zerobias[split]) if CALIBRATION_SPLIT in zerobias and split in zerobias else None
+        return evaluate_score(calibration, evaluation, {p: scores[p][split] for p in names}, menu, rate_khz, seed=seed,
+                              budget=budget, zerobias_menu=zerobias_menu)
 
-    def evaluate_baselines(self, split: str, rate_khz: float = 3.0, signals: Sequence[str] | None = None) -> dict[str, ScorePerformance]:
-        return {name: self.evaluate(scores, split, rate_khz, signals) for name, scores in self.baselines.items()}
+    def evaluate_baselines(self, split: str, rate_khz: float = 3.0, signals: Sequence[str] | None = None,
+                           budget: str = "total") -> dict[str, ScorePerformance]:
+        return {name: self.evaluate(scores, split, rate_khz, signals, budget=budget) for name, scores in self.baselines.items()}
 
 
 def reference_for(dataset: Path, background: str, splits: Sequence[str], cache: str | Path,

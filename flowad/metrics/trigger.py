@@ -10,6 +10,12 @@ For one score (teacher, student or a no-ML baseline):
   i.e. the efficiency this trigger adds to the menu (the way CICADA and AXOL1TL report theirs). Divide by
   ``1 − menu_efficiency`` for the efficiency on the events the menu misses.
 
+Two budgets say how a cut spends its rate (:data:`BUDGETS`): ``total`` counts every ZeroBias crossing above
+the cut (how CICADA quotes its 3 kHz); ``pure`` counts only those the menu does not keep
+(:func:`~flowad.metrics.rates.pure_rate_threshold`), the rate the trigger really adds. Under ``total`` a no-ML
+quantity the menu already cuts on tighter (max region ET, HT) has a pure efficiency of zero by construction;
+under ``pure`` it is measured. Both report the added rate (``added_rate_khz``) beside the total.
+
 Intervals are 95 %: AUC from DeLong's variance; the rest from a Poisson bootstrap (every event weighted
 by a Poisson(1) draw, ``bootstrap`` replicas) of the calibration ZeroBias (so the cut moves), the signal
 events and the evaluation ZeroBias. The menu's own thresholds are held fixed.
@@ -23,9 +29,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flowad.metrics.rates import RateThreshold, auc_interval, fpr_of, khz_of, rate_threshold
+from flowad.metrics.rates import RateThreshold, auc_interval, fpr_of, khz_of, pure_rate_threshold, rate_threshold
 
 BOOTSTRAP_REPLICAS = 400
+BUDGETS = ("total", "pure")
+"""``total``: the cut's whole ZeroBias rate is the budget; ``pure``: only the rate the menu does not already keep."""
 SIGNAL_METRICS = {"auc": "auc", "tpr_at_rate": "tpr", "pure_tpr_at_rate": "pure_tpr"}
 """Metric name (as searched and logged) → the :class:`SignalPerformance` field that holds it."""
 
@@ -69,10 +77,17 @@ class ScorePerformance:
     signals: dict[str, SignalPerformance]
     reason: str = ""
     """Why rate-based numbers are NaN (too little calibration ZeroBias, no menu), if they are."""
+    budget: str = "total"
+    """Which rate the cut was set on (:data:`BUDGETS`)."""
+    added_rate_khz: Estimate = Estimate.undefined()
+    """Rate the cut gives on the evaluation ZeroBias that the menu does not keep (NaN without a menu)."""
 
     def flat(self, prefix: str = "") -> dict[str, float]:
-        """``{prefix + "auc/<signal>": …, "tpr_at_rate/<signal>": …, "pure_tpr_at_rate/<signal>": …, "rate_khz": …}``."""
+        """``{prefix + "auc/<signal>": …, "tpr_at_rate/<signal>": …, "pure_tpr_at_rate/<signal>": …, "rate_khz": …}``
+        (and ``added_rate_khz`` where a menu defines it)."""
         out = {f"{prefix}rate_khz": self.rate_khz.value}
+        if not math.isnan(self.added_rate_khz.value):
+            out[f"{prefix}added_rate_khz"] = self.added_rate_khz.value
         for name, perf in self.signals.items():
             out.update({f"{prefix}{metric}/{name}": getattr(perf, field).value for metric, field in SIGNAL_METRICS.items()})
         return out
@@ -90,23 +105,42 @@ class ScorePerformance:
 
 def evaluate_score(calibration: np.ndarray, background: np.ndarray, signals: Mapping[str, np.ndarray],
                    menu_accepts: Mapping[str, np.ndarray] | None = None, rate_khz: float = 3.0,
-                   bootstrap: int = BOOTSTRAP_REPLICAS, seed: int = 0) -> ScorePerformance:
+                   bootstrap: int = BOOTSTRAP_REPLICAS, seed: int = 0, budget: str = "total",
+                   zerobias_menu: tuple[np.ndarray, np.ndarray] | None = None) -> ScorePerformance:
     """Trigger performance of a score.
 
     ``calibration``: the score on the ZeroBias that sets the cut; ``background``: on the evaluation ZeroBias
     (pass the same array to evaluate where the cut was set); ``signals``: on each signal's evaluation events;
-    ``menu_accepts``: the menu's decision on those same signal events (None: no menu, pure efficiency NaN).
+    ``menu_accepts``: the menu's decision on those same signal events (None: no menu, pure efficiency NaN);
+    ``zerobias_menu``: the menu's decision on (calibration, background), needed by the ``pure`` budget and
+    for the added rate.
     """
+    if budget not in BUDGETS:
+        raise ValueError(f"budget must be one of {BUDGETS}, got {budget!r}")
     for name, values in {"calibration": calibration, "background": background, **signals}.items():
         if not np.all(np.isfinite(values)):
             raise ValueError(f"{name}: {int(np.sum(~np.isfinite(values)))} non-finite scores")
-    cut = rate_threshold(calibration, rate_khz)
+    calibration_menu, background_menu = (None, None) if zerobias_menu is None else (np.asarray(m, bool) for m in zerobias_menu)
+    if budget == "total":
+        cut = rate_threshold(calibration, rate_khz)
+    elif calibration_menu is None:
+        cut = RateThreshold(rate_khz, math.nan, math.nan, len(calibration), "no calibrated menu: the pure-rate budget is undefined")
+    else:
+        cut = pure_rate_threshold(calibration, calibration_menu, rate_khz)
     rng = np.random.default_rng(seed)
     same = background is calibration
     reason = cut.reason
+    added = Estimate.undefined()
     if cut.valid:
-        cuts = _bootstrap_cuts(calibration, rate_khz, bootstrap, rng)
+        if budget == "total":
+            cuts = _bootstrap_cuts(calibration, rate_khz, bootstrap, rng)
+        else:
+            rejected = calibration[~calibration_menu]
+            cuts = _bootstrap_cuts(rejected, rate_khz * len(calibration) / len(rejected), bootstrap, rng)
         achieved = _rate_estimate(background, cut.value, cuts if not same else None, rng)
+        if background_menu is not None:  # its own stream: the other intervals do not move when it is asked for
+            added = _rate_estimate(background[~background_menu], cut.value, cuts if not same else None,
+                                   np.random.default_rng([seed, 1]), n_total=len(background))
     else:
         cuts, achieved = None, Estimate.undefined()
     if menu_accepts is None and not reason:
@@ -129,7 +163,7 @@ def evaluate_score(calibration: np.ndarray, background: np.ndarray, signals: Map
             gained = above & ~np.asarray(menu, bool)[None, :]
             pure = _estimate(float(np.mean((scores > cut.value) & ~menu)), (weights * gained).sum(axis=1) / total)
         result[name] = SignalPerformance(auc, tpr, pure, len(scores), menu_eff)
-    return ScorePerformance(cut, achieved, result, reason)
+    return ScorePerformance(cut, achieved, result, reason, budget, added)
 
 
 def _bootstrap_cuts(calibration: np.ndarray, rate_khz: float, replicas: int, rng: np.random.Generator) -> np.ndarray:
@@ -145,10 +179,11 @@ def _bootstrap_cuts(calibration: np.ndarray, rate_khz: float, replicas: int, rng
 
 
 def _rate_estimate(background: np.ndarray, value: float, cuts: np.ndarray | None,
-                   rng: np.random.Generator) -> Estimate:
+                   rng: np.random.Generator, n_total: int | None = None) -> Estimate:
     """Rate of ``score > value`` on ``background`` in kHz; interval over the replicas' cuts and a Poisson
-    resampling of ``background`` (its top events; the rest only enter through the total)."""
-    n = len(background)
+    resampling of ``background`` (its top events; the rest only enter through the total). ``n_total``: the
+    crossings ``background`` was taken from, when it is a subset (those the menu rejects)."""
+    n = len(background) if n_total is None else n_total
     point = khz_of(np.count_nonzero(background > value) / n)
     if cuts is None:
         return Estimate(point)
