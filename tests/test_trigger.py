@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from flowad.errors import ConfigError
 from flowad.metrics.l1_quantities import ht, max_region_et, met, nth_pt, sum_et
 from flowad.metrics.menu import MenuConfig, calibrate_menu
 from flowad.metrics.rates import auc_interval, background_needed, khz_of, rate_threshold
@@ -129,12 +130,32 @@ def test_menu_calibration_hits_each_seed_rate_and_the_total_is_below_the_sum():
 
 
 def test_menu_config_refuses_unknown_seeds_and_rates():
-    from flowad.errors import ConfigError
-
     with pytest.raises(ConfigError, match="rates_khz.tau"):
         MenuConfig({"tau": 10.0})
     with pytest.raises(ConfigError, match="rates_khz.met"):
         MenuConfig({"met": 0.0})
+
+
+def test_a_menu_at_fixed_thresholds_fires_at_the_threshold_and_measures_its_rate():
+    o = np.zeros((6, 19, 3), np.float32)
+    o[0, 5:7, 0] = [22.0, 0]     # single muon exactly at 22 GeV: fires (>=)
+    o[1, 5:7, 0] = [21.9, 0]     # below
+    o[2, 5:7, 0] = [15.0, 7.0]   # the 15/7 muon pair exactly at both thresholds
+    o[3, 5:7, 0] = [14.9, 14.0]  # leading muon below 15: the pair seed does not fire
+    o[4, 5, 0], o[4, 1, 0] = 7.0, 23.0  # μ 7 + e/γ 23 cross seed
+    o[5, 5, 0], o[5, 1, 0] = 20.0, 9.9  # μ 20 but e/γ below 10 (and below 23): nothing
+    views = {"objects": o.reshape(6, 57)}
+    menu = calibrate_menu(MenuConfig.run3_2024(), views)
+    fired = menu.seed_decisions(views)
+    assert fired["single_mu"].tolist() == [True, False, False, False, False, False]
+    assert fired["double_mu_15_7"].tolist() == [False, False, True, False, False, False]
+    assert fired["mu7_eg23"].tolist() == [False, False, False, False, True, False]
+    assert not fired["mu20_eg10"].any()
+    assert menu.accepts(views).tolist() == [True, False, True, False, True, False]
+    assert menu.valid and menu.thresholds["single_mu"].achieved_khz == pytest.approx(khz_of(1 / 6))
+    assert menu.total_khz == pytest.approx(khz_of(3 / 6))
+    with pytest.raises(ConfigError, match="not both"):
+        MenuConfig({"met": 8.0}, {"met": 90.0})
 
 
 def test_the_pure_rate_budget_measures_a_menu_quantity_that_the_total_budget_zeroes():
