@@ -52,6 +52,9 @@ def test_results_writes_every_study_and_reuses_its_units(tmp_path, micro_dataset
                     "## 5. Firmware", "## 6. How this compares"):
         assert section in page, section
     assert "max region ET (no ML)" in page and "cae" in page and " ± " in page
+    first_section = page.split("## 1.")[1].split("## 2.")[0]  # the ceiling and both budgets, per signal
+    assert "**total budget**" in first_section and "**pure budget**" in first_section
+    assert "| supervised ceiling (one per signal) |" in first_section and "`flow` earns its place" in first_section
     students = page.split("## 2.")[1].split("## 3.")[0]  # students per signal, beside the no-ML triggers
     assert "**AUC per signal**" in students and "**pure eff @ rate per signal**" in students
     assert re.search(r"\| lgn 64-32 @2 \| \d\.\d{3} ± \d\.\d{3} \|", students)

@@ -64,3 +64,18 @@ def test_cheap_but_weaker_needs_both():
     assert cheap_but_weaker((1_779.0, 5_728.0), (weak, strong)).holds is True
     assert cheap_but_weaker((6_000.0, 5_728.0), (weak, strong)).holds is False  # not cheaper
     assert cheap_but_weaker((1_779.0, 5_728.0), (strong, strong)).holds is False  # not weaker
+
+
+def test_earns_its_place_needs_clear_wins_on_three_signals_and_half_the_ceiling():
+    from search.results.verdicts import earns_its_place
+
+    ceiling = Estimate(0.020, 0.015, 0.025)
+    baselines = {"max region ET": Estimate(0.004, 0.002, 0.006), "HT": Estimate(0.003, 0.001, 0.005)}
+    strong = Estimate(0.012, 0.009, 0.015)
+    readings = {s: (strong, baselines, ceiling) for s in ("a", "b", "c")}
+    assert earns_its_place("t", readings).holds is True  # wins on 3, 0.60 of the ceiling
+    tied = dict(readings, c=(Estimate(0.012, 0.005, 0.015), baselines, ceiling))  # overlaps max region ET on c
+    assert earns_its_place("t", tied).holds is False
+    weak = {s: (Estimate(0.008, 0.007, 0.009), baselines, ceiling) for s in ("a", "b", "c")}  # wins but 0.40 of it
+    assert earns_its_place("t", weak).holds is False and "0.40 of the ceiling" in earns_its_place("t", weak).numbers
+    assert earns_its_place("t", {"a": readings["a"]}).holds is None  # one rankable signal cannot tell

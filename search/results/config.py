@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flowad.distill.config import DataSource
+from flowad.metrics.ceiling import CeilingConfig
 from flowad.errors import check
 
 
@@ -50,6 +51,8 @@ class ResultsConfig:
     hardware: dict[str, Any] = field(default_factory=dict)
     """The HardwareConfig of every shipped design (default: CICADA's Virtex-7 at 160 MHz, distributed arithmetic)."""
     samplers: SamplerStudy = field(default_factory=SamplerStudy)
+    ceiling: CeilingConfig = field(default_factory=CeilingConfig)
+    """The supervised classifier trained per signal that every trigger is measured against."""
 
     def __post_init__(self) -> None:
         check(self.seeds >= 1, "seeds", f"must be ≥ 1, got {self.seeds}")

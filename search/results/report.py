@@ -21,6 +21,7 @@ from flowad.distill.run import resolve_dataset
 from flowad.errors import FlowadInputError
 from search.results import firmware
 from search.results.anchors import ANCHORS
+from search.results.benchmark import benchmark_study
 from search.results.config import ResultsConfig
 from search.results.distillation import ablation_calls, distillation_study
 from search.results.pool import run_all
@@ -94,6 +95,8 @@ def write_report(config_path: Path, out: Path, workers: int = 1, progress=print,
     units = with_dataset(config, dataset)
     results = run_units(units, workers, progress, address)
     teachers = teacher_study(config, results)
+    progress("results: the supervised ceilings and both rate budgets")
+    ceiling = benchmark_study(units)
     students = student_study(config, results, teachers.baselines)
     baseline_auc = students.baselines_auc
     if all(math.isnan(students.lut(label)) for label in config.students):  # the cluster's nodes lack it
@@ -119,7 +122,12 @@ def write_report(config_path: Path, out: Path, workers: int = 1, progress=print,
         "choices (best teacher, best student under a budget) are made on validation. *Pure efficiency* is the fraction "
         "of a signal's events the trigger keeps that the emulated Level-1 menu does not (how CICADA and AXOL1TL report theirs). "
         f"**±** is the standard deviation over {config.seeds} seeds; baselines have no seed and carry 95 % intervals instead.",
-        "## 1. Teachers against the no-ML baselines",
+        "## 1. Teachers against the no-ML baselines and the supervised ceiling",
+        "Per signal, on the same test events: the menu, a supervised classifier trained on that signal's validation "
+        "events (the *ceiling*: what any score of these inputs can keep), the no-ML triggers and each teacher (seed 0) "
+        "under both rate budgets, with the rate each really gets on test (docs/models.md, \"Two rate budgets\").",
+        ceiling.markdown(),
+        "**Means over the signals, total budget** (teachers over seeds):",
         teachers.markdown(),
         teachers.against_baselines().markdown(),
         f"Best teacher on validation {chosen_by}: `{best_teacher}`. Students below are distilled from "

@@ -102,3 +102,25 @@ def cheap_but_weaker(cheapest: tuple[float, float], strongest: tuple[Estimate, E
                    "the cheapest LGN has fewer LUTs than the cheapest MLP student, and the best LGN's test AUC loses to the best MLP's",
                    f"cheapest {cheapest[0]:,.0f} vs {cheapest[1]:,.0f} LUT; best AUC {strongest[0]:.3f} "
                    f"{reading} {strongest[1]:.3f}", cheaper and reading == "loses to")
+
+
+EARNS_ITS_PLACE_SIGNALS = 3
+EARNS_ITS_PLACE_FRACTION = 0.5
+
+
+def earns_its_place(label: str, readings: dict[str, tuple[Estimate, dict[str, Estimate], Estimate]],
+                    min_signals: int = EARNS_ITS_PLACE_SIGNALS, min_fraction: float = EARNS_ITS_PLACE_FRACTION) -> Verdict:
+    """Signal → (the trigger's pure efficiency, each no-ML trigger's, the supervised ceiling's), on rankable signals:
+    holds when the trigger beats every no-ML trigger (:func:`compare`) on at least ``min_signals`` signals and its
+    mean fraction of the ceiling is ≥ ``min_fraction``; not testable with fewer rankable signals than that."""
+    criterion = (f"pure efficiency beats every no-ML trigger (intervals apart) on ≥ {min_signals} rankable signals, "
+                 f"and ≥ {min_fraction:.0%} of the supervised ceiling on average")
+    claim = f"`{label}` earns its place"
+    if len(readings) < min_signals:
+        return Verdict(claim, criterion, f"{len(readings)} rankable signal(s): too few to tell", None)
+    won = [s for s, (own, baselines, _) in readings.items() if all(compare(own, b) == "beats" for b in baselines.values())]
+    fractions = [own.value / ceiling.value for own, _, ceiling in readings.values()]
+    mean_fraction = sum(fractions) / len(fractions)
+    numbers = (f"beats every no-ML trigger on {len(won)} of {len(readings)} ({', '.join(won) or 'none'}); "
+               f"{mean_fraction:.2f} of the ceiling on average")
+    return Verdict(claim, criterion, numbers, len(won) >= min_signals and mean_fraction >= min_fraction)

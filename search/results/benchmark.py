@@ -1,0 +1,121 @@
+"""Study 0, can the benchmark rank triggers: per signal, the menu, the supervised ceiling, the no-ML baselines and
+the teachers under both rate budgets, on the same test events, with achieved rates and 95 % intervals.
+
+- ``total`` budget: the cut passes the rate of all ZeroBias (how CICADA quotes its 3 kHz);
+- ``pure`` budget: the cut passes the rate of the ZeroBias the menu does *not* keep (the rate it adds).
+
+The supervised ceiling (:mod:`flowad.metrics.ceiling`) is a classifier trained on each signal's validation events:
+every trigger's pure efficiency is also given as a fraction of the ceiling's. A signal is *rankable* when the
+ceiling's pure-efficiency interval excludes zero; the claim that a teacher earns its place
+(:func:`search.results.verdicts.earns_its_place`) is read on rankable signals only, under the pure budget.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flowad.distill.run import REPORT_SPLITS, prepare, resolve_dataset
+from flowad.metrics.ceiling import ceiling_scores
+from flowad.metrics.reference import BASELINES, Reference, Scores, reference_for
+from flowad.metrics.trigger import BUDGETS, Estimate, ScorePerformance
+from search.results.config import ResultsConfig
+from search.results.stats import markdown_table
+from search.results.verdicts import Verdict, earns_its_place
+
+BUDGET_TITLES = {"total": "of all ZeroBias", "pure": "of the ZeroBias the menu rejects (the rate added to the menu)"}
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """Every trigger's and each signal's ceiling's performance on test, per budget."""
+
+    signals: tuple[str, ...]
+    rate_khz: float
+    menu_total_khz: float
+    ceilings: dict[str, dict[str, ScorePerformance]]
+    """``{budget: {signal: its ceiling's performance}}``."""
+    triggers: dict[str, dict[str, ScorePerformance]]
+    """``{budget: {trigger: performance}}``, no-ML baselines first."""
+    baselines: tuple[str, ...]
+    """Which triggers are the no-ML ones."""
+
+    def ceiling(self, budget: str, signal: str) -> Estimate:
+        return self.ceilings[budget][signal].signals[signal].pure_tpr
+
+    def rankable(self, budget: str = "pure") -> list[str]:
+        """Signals whose ceiling's pure efficiency is measurably above zero (its interval's low end > 0)."""
+        return [s for s in self.signals if self.ceiling(budget, s).low > 0]
+
+    def fraction_of_ceiling(self, budget: str, trigger: str, signal: str) -> float:
+        """The trigger's pure efficiency over the ceiling's (NaN where the signal is not rankable)."""
+        top = self.ceiling(budget, signal)
+        value = self.triggers[budget][trigger].signals[signal].pure_tpr.value
+        return value / top.value if top.low > 0 else math.nan
+
+    def verdict(self, trigger: str, budget: str = "pure") -> Verdict:
+        signals = self.rankable(budget)
+        readings = {s: (self.triggers[budget][trigger].signals[s].pure_tpr,
+                        {b: self.triggers[budget][b].signals[s].pure_tpr for b in self.baselines},
+                        self.ceiling(budget, s)) for s in signals}
+        return earns_its_place(trigger, readings)
+
+    def markdown(self) -> str:
+        parts = []
+        for budget in BUDGETS:
+            parts.append(f"**{budget} budget**: {self.rate_khz:g} kHz {BUDGET_TITLES[budget]}. Pure efficiency on test "
+                         "[95 % interval], *f* = fraction of the ceiling's.")
+            parts.append(self._table(budget))
+        parts.append("**Does a teacher earn its place?** (pure budget, rankable signals: "
+                     + (", ".join(self.rankable("pure")) or "none") + ")")
+        parts.append("\n".join(f"- {self.verdict(t).markdown()}" for t in self.triggers["pure"] if t not in self.baselines))
+        return "\n\n".join(parts)
+
+    def _table(self, budget: str) -> str:
+        any_perf = next(iter(self.triggers[budget].values()))
+        rows = [["L1 menu efficiency", f"{self.menu_total_khz:.1f} (menu, on val)", ""]
+                + [f"{any_perf.signals[s].menu_efficiency:.3f}" for s in self.signals]]
+        ceilings = self.ceilings[budget]
+        rates = [ceilings[s].rate_khz.value for s in self.signals]
+        added = [ceilings[s].added_rate_khz.value for s in self.signals]
+        rows.append(["supervised ceiling (one per signal)", _span(rates), _span(added)]
+                    + [f"{self.ceiling(budget, s):.4f}" + ("" if self.ceiling(budget, s).low > 0 else " (not rankable)")
+                       for s in self.signals])
+        for name, perf in self.triggers[budget].items():
+            cells = [name, f"{perf.rate_khz:.2f}", f"{perf.added_rate_khz:.2f}"]
+            for s in self.signals:
+                f = self.fraction_of_ceiling(budget, name, s)
+                cells.append(f"{perf.signals[s].pure_tpr:.4f}" + ("" if math.isnan(f) else f" *f* {f:.2f}"))
+            rows.append(cells)
+        return markdown_table(["trigger", "rate kHz (test)", "added kHz (test)"] + list(self.signals), rows)
+
+
+def benchmark(reference: Reference, baselines: dict[str, Scores], teachers: dict[str, Scores],
+              ceilings: dict[str, Scores], signals: Sequence[str], rate_khz: float = 3.0) -> Benchmark:
+    """Evaluate every trigger and each signal's ceiling on test under both budgets (cuts set on validation)."""
+    signals = tuple(signals)
+    triggers = {**baselines, **teachers}
+    return Benchmark(
+        signals, rate_khz, reference.menu.total_khz,
+        {b: {s: reference.evaluate(ceilings[s], "test", rate_khz, [s], budget=b) for s in signals} for b in BUDGETS},
+        {b: {n: reference.evaluate(scores, "test", rate_khz, signals, budget=b) for n, scores in triggers.items()} for b in BUDGETS},
+        tuple(baselines))
+
+
+def _span(values: list[float]) -> str:
+    defined = [v for v in values if not math.isnan(v)]
+    return f"{min(defined):.2f}–{max(defined):.2f}" if defined else "n/a"
+
+
+def benchmark_study(config: ResultsConfig) -> Benchmark:
+    """The benchmark on the results config's data: its baselines, each teacher's seed 0 (trained and scored once,
+    cached by the teacher study) and each signal's ceiling (:attr:`ResultsConfig.ceiling`, cached)."""
+    from search.results.teachers import teacher_config
+
+    dataset = resolve_dataset(config.data)
+    reference = reference_for(dataset, config.data.background, ("val", "test"), config.data.cache)
+    teachers = {label: prepare(config.data, teacher_config(config, label, 0), REPORT_SPLITS).scores for label in config.teachers}
+    ceilings = ceiling_scores(dataset, config.data.background, config.signals, config.data.cache, config.ceiling)
+    baselines = {f"{BASELINES[n].label} (no ML)": scores for n, scores in reference.baselines.items()}
+    return benchmark(reference, baselines, teachers, ceilings, config.signals, config.rate_khz)
