@@ -150,6 +150,11 @@ class DataConfig:
         for name, proc in self.processes.items():
             check(not getattr(proc.process, "pileup_only", False) or self.pileup.mean > 0, f"processes.{name}",
                   "a ZeroBias crossing is all pile-up: it needs pileup.mean > 0")
+            for split in getattr(proc.process, "tail_splits", ()):
+                if split not in self.splits:
+                    raise ConfigError(f"processes.{name}.params.tail_splits", f"unknown split {split!r} (config has: {', '.join(self.splits)})")
+                check(self.pileup.hard_pthat_min_gev > 0, f"processes.{name}.params.tail_splits",
+                      "enriching the tail needs hard pile-up generated apart (pileup.hard_pthat_min_gev > 0)")
         for split in self.pileup.split_pool_events:
             if split not in self.splits:
                 raise ConfigError(f"pileup.split_pool_events.{split}", f"unknown split {split!r} (config has: {', '.join(self.splits)})")

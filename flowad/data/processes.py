@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Protocol
 
 from flowad.configio import from_mapping
 from flowad.data.slha import stop_spectrum
+from flowad.data.tail import TailEnrichment
 from flowad.errors import ConfigError, check
 
 TOP_MASS_GEV = 172.5
@@ -56,6 +57,22 @@ class ZeroBias(_NoFiles):
     kind: ClassVar[str] = "zerobias"
     summary: ClassVar[str] = "pile-up only: Poisson(<mu>) inelastic interactions (ZeroBias)"
     pileup_only: ClassVar[bool] = True
+    tail_splits: tuple[str, ...] = ()
+    """Splits whose crossings over-sample the hard pile-up and carry weights (:mod:`flowad.data.tail`),
+    e.g. the rate splits ``[val, test]``; the others are plain."""
+    hard_mean_factor: float = 1.0
+    """In ``tail_splits``: Poisson(b · λ) hard interactions per crossing instead of Poisson(λ)."""
+    pthat_bias_power: float = 0.0
+    """In ``tail_splits``: hard interactions drawn with an extra (p̂T / p̂T_min)^k."""
+
+    def __post_init__(self) -> None:
+        enrichment = TailEnrichment(self.hard_mean_factor, self.pthat_bias_power)  # checks the ranges
+        check(not self.tail_splits or not enrichment.plain, "tail_splits",
+              "an enriched split needs hard_mean_factor > 1 or pthat_bias_power > 0")
+
+    def enrichment(self, split: str) -> TailEnrichment | None:
+        """How ``split``'s crossings are drawn: None where they are plain."""
+        return TailEnrichment(self.hard_mean_factor, self.pthat_bias_power) if split in self.tail_splits else None
 
     def pythia_settings(self, files: dict[str, str]) -> list[str]:
         return []  # no event of its own: see pileup_only

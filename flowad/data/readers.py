@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from flowad.data.generate import MANIFEST
-from flowad.data.storage import VIEW_SHAPES, read_events, read_metadata
+from flowad.data.storage import VIEW_SHAPES, read_events, read_metadata, read_weights
 from flowad.data.views import N_OBJECT_FEATURES
 from flowad.errors import FlowadInputError
 
@@ -93,6 +93,20 @@ def _load_dataset(directory: Path, view: str, splits: Sequence[str] | None = Non
             raise FlowadInputError(f"{directory / shard['path']}: {len(array)} events, manifest says {shard['events']}")
         parts.setdefault(shard["process"], {}).setdefault(shard["split"], []).append(array)
     return {p: {s: np.concatenate(a) for s, a in by_split.items()} for p, by_split in parts.items()}
+
+
+def load_weights(path: str | Path, process: str, splits: Sequence[str]) -> dict[str, np.ndarray]:
+    """``{split: one weight per event}`` of ``process``, in :func:`load`'s order: a tail-enriched ZeroBias split's
+    crossing weights (:mod:`flowad.data.tail`), 1 for every other event (and for files that are not generated)."""
+    path = Path(path)
+    if not path.is_dir():
+        arrays = load(path, "objects", [process], splits)[process]
+        return {s: np.ones(len(a)) for s, a in arrays.items()}
+    parts: dict[str, list[np.ndarray]] = {}
+    for shard in dataset_manifest(path)["shards"]:
+        if shard["process"] == process and shard["split"] in splits:
+            parts.setdefault(shard["split"], []).append(read_weights(path / shard["path"]))
+    return {s: np.concatenate(w) for s, w in parts.items()}
 
 
 def view_full_scale(path: str | Path, view: str) -> float | None:

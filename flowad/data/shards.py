@@ -28,6 +28,7 @@ from flowad.data.pileup import (PILEUP_SETTINGS, attach, concat_events, empty_de
                                 overlay)
 from flowad.data.pythia_source import PYTHIA_MAX_SEED, PythiaSource, run_settings
 from flowad.data.storage import read_pools, write_events, write_pool
+from flowad.data.tail import TailEnrichment, crossing_weights
 from flowad.data.views import calo_view, objects_view, tower_grid
 from flowad.hashing import derive_seed
 from flowad.quiet import fds_to
@@ -141,6 +142,7 @@ def _run_events(task: ShardTask) -> None:
     files = {name: str(Path(task.dataset_dir) / "files" / name) for name in proc.files()}
     settings = run_settings(cfg.sqrt_s_gev, task.seed("pythia", PYTHIA_MAX_SEED), proc.pythia_settings(files))
     source = None if getattr(proc, "pileup_only", False) else PythiaSource(settings)
+    enrichment = proc.enrichment(task.split) if hasattr(proc, "enrichment") else None
     rng = np.random.default_rng(task.seed("numpy"))
     pileup = None
     if cfg.pileup.mean > 0:
@@ -148,48 +150,87 @@ def _run_events(task: ShardTask) -> None:
         cut = cfg.pileup.hard_pthat_min_gev
         hard = None
         if cut > 0:
-            hard_settings = run_settings(cfg.sqrt_s_gev, task.seed("pythia-hard-pileup", PYTHIA_MAX_SEED), hard_pileup_settings(cut))
+            hard_lines = hard_pileup_settings(cut) + (enrichment.pythia_settings(cut) if enrichment else [])
+            hard_settings = run_settings(cfg.sqrt_s_gev, task.seed("pythia-hard-pileup", PYTHIA_MAX_SEED), hard_lines)
             hard = PythiaSource(hard_settings)
             settings = settings + [f"hard pile-up: {line}" for line in hard_settings]
-        pileup = PileUp(read_pools(pools), hard, hard_fraction(pools) if hard else 0.0)
-    calo, objects, n_pileup = [], [], []
+        pileup = PileUp(read_pools(pools), hard, hard_fraction(pools) if hard else 0.0, enrichment)
+    calo, objects, n_pileup, draws = [], [], [], []
     for n in _batches(task.n_events):
         particles = source.next_batch(n) if source is not None else None
-        crossings, pileup_counts = crossings_for(particles, n, pileup, cfg, rng)
+        crossings, pileup_counts, hard_draws = crossings_for(particles, n, pileup, cfg, rng)
         grid = tower_grid(crossings.towers, cfg.detector)
         calo.append(calo_view(grid, cfg.detector))
         objects.append(objects_view(grid, crossings, cfg.detector))
         n_pileup.append(pileup_counts)
+        draws.append(hard_draws)
     views = {"calo": np.concatenate(calo), "objects": np.concatenate(objects)}
-    write_events(task.path, views, np.concatenate(n_pileup), _metadata(task, settings))
+    meta = _metadata(task, settings)
+    weights = None
+    if enrichment is not None:
+        weights, meta["tail"] = _tail_weights(enrichment, cfg.pileup.mean * pileup.hard_fraction, draws)
+    write_events(task.path, views, np.concatenate(n_pileup), meta, weights)
+
+
+def _tail_weights(enrichment: TailEnrichment, hard_mean: float, draws: list[HardDraws]) -> tuple[np.ndarray, dict]:
+    """The shard's crossing weights (:func:`flowad.data.tail.crossing_weights`) and what they were made from."""
+    n_hard = np.concatenate([d.n for d in draws])
+    interactions = int(n_hard.sum())
+    mean_raw = sum(d.raw_weight_sum for d in draws) / interactions if interactions else 1.0
+    weights = crossing_weights(enrichment, hard_mean, n_hard, np.concatenate([d.log_raw_weight for d in draws]), mean_raw)
+    return weights, {**to_plain(enrichment), "hard_mean": hard_mean, "hard_interactions": interactions,
+                     "mean_raw_weight": mean_raw, "weight_sum": float(weights.sum()),
+                     "weight_square_sum": float(np.sum(weights**2))}
 
 
 @dataclass(frozen=True)
 class PileUp:
-    """A split's pile-up: its soft pool, the source of fresh hard interactions, and their share of all."""
+    """A split's pile-up: its soft pool, the source of fresh hard interactions, their share of all, and how
+    this split over-samples them (None: plain)."""
 
     pool: Deposits
     hard: PythiaSource | None
     hard_fraction: float
+    enrichment: TailEnrichment | None = None
+
+
+@dataclass(frozen=True)
+class HardDraws:
+    """The fresh hard interactions of a batch of crossings."""
+
+    n: np.ndarray
+    """How many each crossing got."""
+    log_raw_weight: np.ndarray
+    """Per crossing, the sum of its interactions' log raw bias weights (0 when plain)."""
+    raw_weight_sum: float
+    """Sum of the raw bias weights of every interaction drawn (their count when plain)."""
 
 
 def crossings_for(particles: EventTable | None, n: int, pileup: PileUp | None, cfg: DataConfig,
-                  rng: np.random.Generator) -> tuple[Deposits, np.ndarray]:
+                  rng: np.random.Generator) -> tuple[Deposits, np.ndarray, HardDraws]:
     """Detector response of ``n`` crossings: the events' ``particles`` (None: ZeroBias, nothing but pile-up)
-    plus Poisson(μ(1 − r)) pool interactions and Poisson(μ r) fresh hard ones; returns them and the
-    number of pile-up interactions in each."""
+    plus Poisson(μ(1 − r)) pool interactions and Poisson(μ r) fresh hard ones (over-sampled where the split is
+    enriched); returns them, the number of pile-up interactions in each, and the hard draws."""
     event = respond(particles, cfg.detector, rng) if particles is not None else empty_deposits(n)
+    no_hard = HardDraws(np.zeros(n, np.int64), np.zeros(n), 0.0)
     if pileup is None:
-        return event, np.zeros(n, np.uint16)
+        return event, np.zeros(n, np.uint16), no_hard
     mean = cfg.pileup.mean
     crossings, counts = overlay(event, pileup.pool, mean * (1 - pileup.hard_fraction), rng)
-    if pileup.hard is not None:
-        n_hard = rng.poisson(mean * pileup.hard_fraction, n)
-        if n_hard.sum():
-            fresh = respond(pileup.hard.next_batch(int(n_hard.sum())), cfg.detector, rng)
-            crossings = attach(crossings, fresh, np.arange(fresh.n_events), np.repeat(np.arange(n), n_hard))
-        counts = counts + n_hard.astype(np.uint16)
-    return crossings, counts
+    if pileup.hard is None:
+        return crossings, counts, no_hard
+    tail = pileup.enrichment or TailEnrichment()
+    n_hard = tail.draw_counts(mean * pileup.hard_fraction, n, rng)
+    log_raw, raw_sum = np.zeros(n), 0.0
+    if n_hard.sum():
+        hard, pthat = pileup.hard.next_batch_with_scale(int(n_hard.sum()))
+        fresh = respond(hard, cfg.detector, rng)
+        owner = np.repeat(np.arange(n), n_hard)
+        crossings = attach(crossings, fresh, np.arange(fresh.n_events), owner)
+        log_w = tail.log_raw_weights(pthat, cfg.pileup.hard_pthat_min_gev)
+        np.add.at(log_raw, owner, log_w)
+        raw_sum = float(np.exp(log_w).sum())
+    return crossings, counts + n_hard.astype(np.uint16), HardDraws(n_hard, log_raw, raw_sum)
 
 
 def _batches(total: int) -> Iterator[int]:

@@ -1,7 +1,7 @@
 """Parquet (pyarrow, zstd) files of generated events and of pile-up pools.
 
 Event shards hold one row per bunch crossing: ``calo`` (252 × uint16, CICADA order), ``objects``
-(57 × float32, ADC2021 order) and ``n_pileup``. Pool shards hold one row per minimum-bias event with
+(57 × float32, ADC2021 order), ``n_pileup`` and, in a tail-enriched ZeroBias split, ``weight``. Pool shards hold one row per minimum-bias event with
 list columns of its detector deposits. Each file's schema metadata (key ``flowad``) records the
 generator settings, seeds and code version; nothing time-dependent, so equal inputs give equal files.
 """
@@ -26,16 +26,28 @@ META_KEY = b"flowad"
 VIEW_SHAPES = {"calo": CALO_SHAPE, "objects": (N_OBJECT_FEATURES,)}
 VIEW_DTYPES = {"calo": np.uint16, "objects": np.float32}
 _DEPOSIT_PARTS = ("towers", "eg", "muons")
+WEIGHT_COLUMN = "weight"
 
 
-def write_events(path: Path, views: dict[str, np.ndarray], n_pileup: np.ndarray, meta: dict[str, Any]) -> None:
-    """Write one event shard atomically."""
+def write_events(path: Path, views: dict[str, np.ndarray], n_pileup: np.ndarray, meta: dict[str, Any],
+                 weights: np.ndarray | None = None) -> None:
+    """Write one event shard atomically; ``weights``: one per crossing of a tail-enriched split (:mod:`flowad.data.tail`)."""
     columns = {}
     for view, array in views.items():
         flat = np.ascontiguousarray(array.reshape(len(array), -1))
         columns[view] = pa.FixedSizeListArray.from_arrays(pa.array(flat.ravel()), flat.shape[1])
     columns["n_pileup"] = pa.array(n_pileup)
+    if weights is not None:
+        columns[WEIGHT_COLUMN] = pa.array(np.asarray(weights, np.float64))
     _write(path, pa.table(columns), meta)
+
+
+def read_weights(path: Path) -> np.ndarray:
+    """Each crossing's weight in one event shard: 1 for all of a plain shard."""
+    schema = pq.read_schema(path)
+    if WEIGHT_COLUMN not in schema.names:
+        return np.ones(read_metadata(path)["n_events"], np.float64)
+    return _read(path, columns=[WEIGHT_COLUMN]).column(WEIGHT_COLUMN).to_numpy().astype(np.float64, copy=False)
 
 
 def read_events(path: Path, view: str) -> np.ndarray:
