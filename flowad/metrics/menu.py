@@ -26,6 +26,7 @@ import numpy as np
 from flowad.errors import check
 from flowad.metrics import l1_quantities as q
 from flowad.metrics.rates import RateThreshold, khz_of, rate_threshold
+from flowad.metrics.weighted import weighted_rate_threshold
 
 
 def _pair(first: str, first_gev: float, second: str, second_gev: float):
@@ -120,15 +121,24 @@ class CalibratedMenu:
         return np.logical_or.reduce(decisions) if decisions else np.zeros(len(next(iter(views.values()))), bool)
 
 
-def calibrate_menu(config: MenuConfig, zerobias: Views) -> CalibratedMenu:
-    """Thresholds for every seed whose view ``zerobias`` has, each at its rate on these crossings."""
+def calibrate_menu(config: MenuConfig, zerobias: Views, weights: np.ndarray | None = None) -> CalibratedMenu:
+    """Thresholds for every seed whose view ``zerobias`` has, each at its rate on these crossings (weighted by
+    ``weights`` for a tail-enriched ZeroBias, :mod:`flowad.data.tail`)."""
+    n = len(next(iter(zerobias.values())))
+    weights = np.ones(n) if weights is None else np.asarray(weights, np.float64)
+    unit = bool(np.all(weights == 1.0))
+
+    def fraction(passing: np.ndarray) -> float:
+        return float(np.count_nonzero(passing)) / n if unit else float(np.sum(weights[passing]) / np.sum(weights))
+
     thresholds, dropped = {}, {}
     for name, rate in config.rates_khz.items():
         seed = SEEDS[name]
         if seed.view not in zerobias:
             dropped[name] = f"no {seed.view!r} view in this dataset"
             continue
-        thresholds[name] = rate_threshold(seed.compute(zerobias[seed.view]), rate)
+        values = seed.compute(zerobias[seed.view])
+        thresholds[name] = rate_threshold(values, rate) if unit else weighted_rate_threshold(values, weights, rate)
     for name, gev in config.thresholds_gev.items():
         seed = SEEDS[name]
         if seed.view not in zerobias:
@@ -136,10 +146,9 @@ def calibrate_menu(config: MenuConfig, zerobias: Views) -> CalibratedMenu:
             continue
         values = seed.compute(zerobias[seed.view])
         cut = float(np.nextafter(gev, -np.inf))  # seeds fire at >= threshold; decisions are "> value"
-        achieved = khz_of(np.count_nonzero(values > cut) / len(values)) if len(values) else float("nan")
+        achieved = khz_of(fraction(values > cut)) if len(values) else float("nan")
         thresholds[name] = RateThreshold(achieved, cut, achieved, len(values))  # the rate is measured, not targeted
     menu = CalibratedMenu(thresholds, float("nan"), dropped)
     if menu.valid:
-        n = len(next(iter(zerobias.values())))
-        menu = CalibratedMenu(thresholds, khz_of(np.count_nonzero(menu.accepts(zerobias)) / n), dropped)
+        menu = CalibratedMenu(thresholds, khz_of(fraction(menu.accepts(zerobias))), dropped)
     return menu

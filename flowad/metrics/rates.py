@@ -31,16 +31,46 @@ def roc_auc(background: np.ndarray, signal: np.ndarray) -> float:
     return float(roc_auc_score(labels, np.concatenate([background, signal])))
 
 
-def auc_interval(background: np.ndarray, signal: np.ndarray) -> tuple[float, float, float]:
-    """(AUC, low, high): the 95 % interval from DeLong's variance (midranks, so ties count ½), clipped to [0, 1]."""
+def auc_interval(background: np.ndarray, signal: np.ndarray,
+                 background_weights: np.ndarray | None = None) -> tuple[float, float, float]:
+    """(AUC, low, high): the 95 % interval from DeLong's variance (midranks, so ties count ½), clipped to [0, 1].
+
+    ``background_weights`` (a tail-enriched ZeroBias, :mod:`flowad.data.tail`): the weighted AUC, and DeLong's
+    background term from the weighted variance of its placements over Kish's effective count.
+    """
     m, n = len(signal), len(background)
     if m < 2 or n < 2:
         return math.nan, math.nan, math.nan
+    if background_weights is not None:
+        return _weighted_auc_interval(np.asarray(background, np.float64), np.asarray(signal, np.float64),
+                                      np.asarray(background_weights, np.float64))
     ranks = rankdata(np.concatenate([signal, background]))
     placements_signal = (ranks[:m] - rankdata(signal)) / n
     placements_background = 1.0 - (ranks[m:] - rankdata(background)) / m
     auc = float(placements_signal.mean())
     se = math.sqrt(placements_signal.var(ddof=1) / m + placements_background.var(ddof=1) / n)
+    return auc, max(0.0, auc - Z_95 * se), min(1.0, auc + Z_95 * se)
+
+
+def _weighted_auc_interval(background: np.ndarray, signal: np.ndarray, weights: np.ndarray) -> tuple[float, float, float]:
+    order = np.argsort(background, kind="stable")
+    ordered = background[order]
+    below = np.r_[0.0, np.cumsum(weights[order])]
+    total = below[-1]
+    if not total > 0:
+        return math.nan, math.nan, math.nan
+    lo, hi = np.searchsorted(ordered, signal, "left"), np.searchsorted(ordered, signal, "right")
+    placements_signal = (below[lo] + 0.5 * (below[hi] - below[lo])) / total
+    signal_sorted = np.sort(signal)
+    m = len(signal)
+    lo, hi = np.searchsorted(signal_sorted, background, "left"), np.searchsorted(signal_sorted, background, "right")
+    placements_background = 1.0 - (lo + 0.5 * (hi - lo)) / m
+    auc = float(placements_signal.mean())
+    n_eff = total**2 / float(np.sum(weights**2))
+    if n_eff <= 1:
+        return math.nan, math.nan, math.nan
+    background_var = float(np.sum(weights * (placements_background - auc) ** 2) / total) * n_eff / (n_eff - 1)
+    se = math.sqrt(placements_signal.var(ddof=1) / m + background_var / n_eff)
     return auc, max(0.0, auc - Z_95 * se), min(1.0, auc + Z_95 * se)
 
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from flowad.atomic import atomic_path
 from flowad.data import load
-from flowad.data.readers import dataset_identity
+from flowad.data.readers import dataset_identity, load_weights
 from flowad.errors import FlowadInputError
 from flowad.hashing import content_hash
 from flowad.metrics import l1_quantities as q
@@ -53,6 +53,9 @@ class Reference:
     """``{process: {split: bool per event}}``; empty when the menu could not be calibrated."""
     baselines: dict[str, Scores]
     """``{baseline: {process: {split: score}}}`` for the baselines whose view the dataset has."""
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
+    """``{split: weight per crossing}`` of a tail-enriched background (:mod:`flowad.data.tail`); empty when every
+    crossing counts once."""
 
     def evaluate(self, scores: Scores, split: str, rate_khz: float = 3.0, signals: Sequence[str] | None = None,
                  seed: int = 0, budget: str = "total") -> ScorePerformance:
@@ -67,8 +70,9 @@ class Reference:
         menu = {p: self.menu_accepts[p][split] for p in names} if self.menu.valid else None
         zerobias = self.menu_accepts.get(self.background, {}) if self.menu.valid else {}
         zerobias_menu = (zerobias[CALIBRATION_SPLIT], zerobias[split]) if CALIBRATION_SPLIT in zerobias and split in zerobias else None
+        zerobias_weights = (self.weights[CALIBRATION_SPLIT], self.weights[split]) if self.weights else None
         return evaluate_score(calibration, evaluation, {p: scores[p][split] for p in names}, menu, rate_khz, seed=seed,
-                              budget=budget, zerobias_menu=zerobias_menu)
+                              budget=budget, zerobias_menu=zerobias_menu, zerobias_weights=zerobias_weights)
 
     def evaluate_baselines(self, split: str, rate_khz: float = 3.0, signals: Sequence[str] | None = None,
                            budget: str = "total") -> dict[str, ScorePerformance]:
@@ -101,17 +105,21 @@ def build_reference(dataset: Path, background: str, splits: Sequence[str], menu_
     if CALIBRATION_SPLIT not in some.get(background, {}):
         raise FlowadInputError(f"{dataset}: background {background!r} has no {CALIBRATION_SPLIT!r} split to calibrate rates on")
     crossings = {p: {s: {v: views[v][p][s] for v in views} for s in by} for p, by in some.items()}
-    menu = calibrate_menu(menu_config, crossings[background][CALIBRATION_SPLIT])
+    weights = load_weights(dataset, background, splits)
+    if all(np.all(w == 1.0) for w in weights.values()):
+        weights = {}
+    menu = calibrate_menu(menu_config, crossings[background][CALIBRATION_SPLIT], weights.get(CALIBRATION_SPLIT))
     accepts = {p: {s: menu.accepts(x) for s, x in by.items()} for p, by in crossings.items()} if menu.valid else {}
     baselines = {name: {p: {s: b.compute(x[b.view]) for s, x in by.items()} for p, by in crossings.items()}
                  for name, b in BASELINES.items() if b.view in views}
-    return Reference(background, menu, accepts, baselines)
+    return Reference(background, menu, accepts, baselines, weights)
 
 
 def _write(reference: Reference, path: Path) -> None:
     arrays = {f"menu/{p}/{s}": a for p, by in reference.menu_accepts.items() for s, a in by.items()}
     arrays.update({f"baseline/{b}/{p}/{s}": a for b, scores in reference.baselines.items()
                    for p, by in scores.items() for s, a in by.items()})
+    arrays.update({f"weight/{s}": w for s, w in reference.weights.items()})
     menu = reference.menu
     arrays["menu_json"] = np.array(json.dumps({
         "thresholds": {n: [t.rate_khz, t.value, t.achieved_khz, t.n_background, t.reason] for n, t in menu.thresholds.items()},
@@ -124,6 +132,7 @@ def _write(reference: Reference, path: Path) -> None:
 def _read(path: Path, background: str) -> Reference:
     accepts: dict[str, dict[str, np.ndarray]] = {}
     baselines: dict[str, Scores] = {}
+    weights: dict[str, np.ndarray] = {}
     with np.load(path) as stored:
         raw = json.loads(str(stored["menu_json"]))
         for name in stored.files:
@@ -132,5 +141,7 @@ def _read(path: Path, background: str) -> Reference:
                 accepts.setdefault(parts[1], {})[parts[2]] = stored[name]
             elif parts[0] == "baseline":
                 baselines.setdefault(parts[1], {}).setdefault(parts[2], {})[parts[3]] = stored[name]
+            elif parts[0] == "weight":
+                weights[parts[1]] = stored[name]
     thresholds = {n: RateThreshold(*v) for n, v in raw["thresholds"].items()}
-    return Reference(background, CalibratedMenu(thresholds, raw["total_khz"], raw["dropped"]), accepts, baselines)
+    return Reference(background, CalibratedMenu(thresholds, raw["total_khz"], raw["dropped"]), accepts, baselines, weights)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from flowad.metrics.rates import RateThreshold, auc_interval, fpr_of, khz_of, pure_rate_threshold, rate_threshold
+from flowad.metrics.weighted import weighted_pure_rate_threshold, weighted_rate_threshold
 
 BOOTSTRAP_REPLICAS = 400
 BUDGETS = ("total", "pure")
@@ -106,14 +107,16 @@ class ScorePerformance:
 def evaluate_score(calibration: np.ndarray, background: np.ndarray, signals: Mapping[str, np.ndarray],
                    menu_accepts: Mapping[str, np.ndarray] | None = None, rate_khz: float = 3.0,
                    bootstrap: int = BOOTSTRAP_REPLICAS, seed: int = 0, budget: str = "total",
-                   zerobias_menu: tuple[np.ndarray, np.ndarray] | None = None) -> ScorePerformance:
+                   zerobias_menu: tuple[np.ndarray, np.ndarray] | None = None,
+                   zerobias_weights: tuple[np.ndarray, np.ndarray] | None = None) -> ScorePerformance:
     """Trigger performance of a score.
 
     ``calibration``: the score on the ZeroBias that sets the cut; ``background``: on the evaluation ZeroBias
     (pass the same array to evaluate where the cut was set); ``signals``: on each signal's evaluation events;
     ``menu_accepts``: the menu's decision on those same signal events (None: no menu, pure efficiency NaN);
     ``zerobias_menu``: the menu's decision on (calibration, background), needed by the ``pure`` budget and
-    for the added rate.
+    for the added rate; ``zerobias_weights``: the crossing weights of (calibration, background) when the
+    ZeroBias is tail-enriched (:mod:`flowad.data.tail`; None: every crossing counts once).
     """
     if budget not in BUDGETS:
         raise ValueError(f"budget must be one of {BUDGETS}, got {budget!r}")
@@ -121,10 +124,15 @@ def evaluate_score(calibration: np.ndarray, background: np.ndarray, signals: Map
         if not np.all(np.isfinite(values)):
             raise ValueError(f"{name}: {int(np.sum(~np.isfinite(values)))} non-finite scores")
     calibration_menu, background_menu = (None, None) if zerobias_menu is None else (np.asarray(m, bool) for m in zerobias_menu)
+    calibration_weights, background_weights = (None, None) if zerobias_weights is None else (
+        np.asarray(w, np.float64) for w in zerobias_weights)
+    weighted = calibration_weights is not None
     if budget == "total":
-        cut = rate_threshold(calibration, rate_khz)
+        cut = weighted_rate_threshold(calibration, calibration_weights, rate_khz) if weighted else rate_threshold(calibration, rate_khz)
     elif calibration_menu is None:
         cut = RateThreshold(rate_khz, math.nan, math.nan, len(calibration), "no calibrated menu: the pure-rate budget is undefined")
+    elif weighted:
+        cut = weighted_pure_rate_threshold(calibration, calibration_weights, calibration_menu, rate_khz)
     else:
         cut = pure_rate_threshold(calibration, calibration_menu, rate_khz)
     rng = np.random.default_rng(seed)
@@ -133,21 +141,27 @@ def evaluate_score(calibration: np.ndarray, background: np.ndarray, signals: Map
     added = Estimate.undefined()
     if cut.valid:
         if budget == "total":
-            cuts = _bootstrap_cuts(calibration, rate_khz, bootstrap, rng)
+            cuts = _bootstrap_cuts(calibration, rate_khz, bootstrap, rng, calibration_weights)
+        elif weighted:
+            keep = ~calibration_menu
+            share = float(np.sum(calibration_weights[keep]) / np.sum(calibration_weights))
+            cuts = _bootstrap_cuts(calibration[keep], rate_khz / share, bootstrap, rng, calibration_weights[keep])
         else:
             rejected = calibration[~calibration_menu]
             cuts = _bootstrap_cuts(rejected, rate_khz * len(calibration) / len(rejected), bootstrap, rng)
-        achieved = _rate_estimate(background, cut.value, cuts if not same else None, rng)
+        achieved = _rate_estimate(background, cut.value, cuts if not same else None, rng, weights=background_weights)
         if background_menu is not None:  # its own stream: the other intervals do not move when it is asked for
-            added = _rate_estimate(background[~background_menu], cut.value, cuts if not same else None,
-                                   np.random.default_rng([seed, 1]), n_total=len(background))
+            keep = ~background_menu
+            added = _rate_estimate(background[keep], cut.value, cuts if not same else None, np.random.default_rng([seed, 1]),
+                                   n_total=len(background), weights=None if background_weights is None else background_weights[keep],
+                                   weight_total=None if background_weights is None else float(np.sum(background_weights)))
     else:
         cuts, achieved = None, Estimate.undefined()
     if menu_accepts is None and not reason:
         reason = "no calibrated menu: pure efficiency undefined"
     result = {}
     for name, scores in signals.items():
-        auc = Estimate(*auc_interval(background, scores))
+        auc = Estimate(*auc_interval(background, scores, background_weights))
         menu = menu_accepts.get(name) if menu_accepts is not None else None
         menu_eff = float(np.mean(menu)) if menu is not None and len(menu) else math.nan
         if cuts is None:
@@ -166,10 +180,21 @@ def evaluate_score(calibration: np.ndarray, background: np.ndarray, signals: Map
     return ScorePerformance(cut, achieved, result, reason, budget, added)
 
 
-def _bootstrap_cuts(calibration: np.ndarray, rate_khz: float, replicas: int, rng: np.random.Generator) -> np.ndarray:
-    """The cut of each Poisson-bootstrap replica of ``calibration``; only its top events can matter."""
+def _bootstrap_cuts(calibration: np.ndarray, rate_khz: float, replicas: int, rng: np.random.Generator,
+                    weights: np.ndarray | None = None) -> np.ndarray:
+    """The cut of each Poisson-bootstrap replica of ``calibration``; only its top events can matter. With
+    ``weights`` each event's weight is multiplied by its Poisson(1) draw and the replica's total weight is drawn
+    from its normal limit."""
     n = len(calibration)
     fpr = fpr_of(rate_khz)
+    if weights is not None:
+        order = np.argsort(-calibration, kind="stable")
+        total = float(np.sum(weights))
+        top_n = min(n, int(np.searchsorted(np.cumsum(weights[order]), 4 * fpr * total)) + 200)
+        top, top_weights = calibration[order[:top_n]], weights[order[:top_n]]
+        allowed = fpr * rng.normal(total, math.sqrt(float(np.sum(weights**2))), replicas)
+        cumulative = np.cumsum(top_weights[None, :] * rng.poisson(1.0, (replicas, top_n)), axis=1)
+        return top[np.argmax(cumulative > allowed[:, None], axis=1)]
     top_n = min(n, int(4 * fpr * n) + 200)
     top = np.sort(np.partition(calibration, n - top_n)[n - top_n:])[::-1]
     allowed = np.floor(fpr * rng.poisson(n, replicas)).astype(np.int64)
@@ -179,10 +204,14 @@ def _bootstrap_cuts(calibration: np.ndarray, rate_khz: float, replicas: int, rng
 
 
 def _rate_estimate(background: np.ndarray, value: float, cuts: np.ndarray | None,
-                   rng: np.random.Generator, n_total: int | None = None) -> Estimate:
+                   rng: np.random.Generator, n_total: int | None = None, weights: np.ndarray | None = None,
+                   weight_total: float | None = None) -> Estimate:
     """Rate of ``score > value`` on ``background`` in kHz; interval over the replicas' cuts and a Poisson
     resampling of ``background`` (its top events; the rest only enter through the total). ``n_total``: the
-    crossings ``background`` was taken from, when it is a subset (those the menu rejects)."""
+    crossings ``background`` was taken from, when it is a subset (those the menu rejects); ``weights`` and
+    ``weight_total``: the same for a weighted ZeroBias."""
+    if weights is not None:
+        return _weighted_rate_estimate(background, weights, value, cuts, rng, weight_total)
     n = len(background) if n_total is None else n_total
     point = khz_of(np.count_nonzero(background > value) / n)
     if cuts is None:
@@ -196,6 +225,23 @@ def _rate_estimate(background: np.ndarray, value: float, cuts: np.ndarray | None
     totals = rng.poisson(n, replicas).astype(np.float64)
     passing = (tail[None, :] > cuts[:, None]) * weights
     return _estimate(point, khz_of(passing.sum(axis=1) / np.maximum(totals, 1.0)))
+
+
+def _weighted_rate_estimate(background: np.ndarray, weights: np.ndarray, value: float, cuts: np.ndarray | None,
+                            rng: np.random.Generator, weight_total: float | None) -> Estimate:
+    total = float(np.sum(weights)) if weight_total is None else weight_total
+    point = khz_of(float(np.sum(weights[background > value])) / total)
+    if cuts is None:
+        return Estimate(point)
+    tail = background > float(cuts.min())
+    if not tail.any():
+        return Estimate(point, 0.0, 0.0)
+    scores, tail_weights = background[tail], weights[tail]
+    replicas = len(cuts)
+    drawn = tail_weights[None, :] * rng.poisson(1.0, (replicas, len(scores)))
+    totals = rng.normal(total, math.sqrt(float(np.sum(weights**2))), replicas)
+    passing = ((scores[None, :] > cuts[:, None]) * drawn).sum(axis=1)
+    return _estimate(point, khz_of(passing / np.maximum(totals, 1e-12)))
 
 
 def _estimate(point: float, replicas: np.ndarray) -> Estimate:

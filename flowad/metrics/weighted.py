@@ -77,6 +77,24 @@ def weighted_rate_threshold(scores: np.ndarray, weights: np.ndarray, rate_khz: f
     return RateThreshold(rate_khz, value, khz_of(above), n)
 
 
+def weighted_pure_rate_threshold(scores: np.ndarray, weights: np.ndarray, menu_accepts: np.ndarray,
+                                 rate_khz: float) -> RateThreshold:
+    """:func:`~flowad.metrics.rates.pure_rate_threshold` on a weighted ZeroBias: the smallest cut whose weighted
+    rate among the crossings the menu does not keep is at most ``rate_khz``; ``achieved_khz`` is that added rate."""
+    scores, weights, menu_accepts = np.asarray(scores, np.float64), np.asarray(weights, np.float64), np.asarray(menu_accepts, bool)
+    if menu_accepts.shape != scores.shape:
+        raise ValueError(f"menu decisions {menu_accepts.shape} do not match scores {scores.shape}")
+    rejected = ~menu_accepts
+    total, left = float(np.sum(weights)), float(np.sum(weights[rejected]))
+    if not left > 0:
+        return RateThreshold(rate_khz, math.nan, math.nan, len(scores), "the menu keeps every crossing: no rate left to add")
+    cut = weighted_rate_threshold(scores[rejected], weights[rejected], rate_khz * total / left)
+    if not cut.valid:
+        return RateThreshold(rate_khz, math.nan, math.nan, len(scores), f"{cut.reason} (added to the menu)")
+    added = float(np.sum(weights[rejected & (scores > cut.value)])) / total
+    return RateThreshold(rate_khz, cut.value, khz_of(added), len(scores))
+
+
 def weighted_rate_khz(scores: np.ndarray, weights: np.ndarray, value: float) -> float:
     """Rate in kHz of ``score > value`` on a weighted ZeroBias sample."""
     weights = np.asarray(weights, np.float64)
