@@ -79,3 +79,8 @@ def test_earns_its_place_needs_clear_wins_on_three_signals_and_half_the_ceiling(
     weak = {s: (Estimate(0.008, 0.007, 0.009), baselines, ceiling) for s in ("a", "b", "c")}  # wins but 0.40 of it
     assert earns_its_place("t", weak).holds is False and "0.40 of the ceiling" in earns_its_place("t", weak).numbers
     assert earns_its_place("t", {"a": readings["a"]}).holds is None  # one rankable signal cannot tell
+    no_cut = {**baselines, "ΣET": Estimate.undefined()}  # no rate cut on this data: named, not a tie that blocks
+    verdict = earns_its_place("t", {s: (strong, no_cut, ceiling) for s in ("a", "b", "c")})
+    assert verdict.holds is True and "not compared: ΣET" in verdict.numbers
+    stronger_baseline = {**no_cut, "HT": Estimate(0.020, 0.016, 0.024)}  # a defined one still blocks
+    assert earns_its_place("t", {s: (strong, stronger_baseline, ceiling) for s in ("a", "b", "c")}).holds is False

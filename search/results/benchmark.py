@@ -67,6 +67,9 @@ class Benchmark:
             parts.append(f"**{budget} budget**: {self.rate_khz:g} kHz {BUDGET_TITLES[budget]}. Pure efficiency on test "
                          "[95 % interval], *f* = fraction of the ceiling's.")
             parts.append(self._table(budget))
+            undefined = [f"{name}: {perf.reason}" for name, perf in self.triggers[budget].items() if not perf.threshold.valid]
+            if undefined:
+                parts.append("n/a (no rate cut on this data): " + "; ".join(undefined))
         parts.append("**Does a teacher earn its place?** (pure budget, rankable signals: "
                      + (", ".join(self.rankable("pure")) or "none") + ")")
         parts.append("\n".join(f"- {self.verdict(t).markdown()}" for t in self.triggers["pure"] if t not in self.baselines))

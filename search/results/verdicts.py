@@ -112,15 +112,20 @@ def earns_its_place(label: str, readings: dict[str, tuple[Estimate, dict[str, Es
                     min_signals: int = EARNS_ITS_PLACE_SIGNALS, min_fraction: float = EARNS_ITS_PLACE_FRACTION) -> Verdict:
     """Signal → (the trigger's pure efficiency, each no-ML trigger's, the supervised ceiling's), on rankable signals:
     holds when the trigger beats every no-ML trigger (:func:`compare`) on at least ``min_signals`` signals and its
-    mean fraction of the ceiling is ≥ ``min_fraction``; not testable with fewer rankable signals than that."""
+    mean fraction of the ceiling is ≥ ``min_fraction``; not testable with fewer rankable signals than that. A no-ML
+    trigger whose efficiency is undefined on this data (no rate cut: too few effective ZeroBias crossings) is
+    left out of "every" and named in the numbers."""
     criterion = (f"pure efficiency beats every no-ML trigger (intervals apart) on ≥ {min_signals} rankable signals, "
                  f"and ≥ {min_fraction:.0%} of the supervised ceiling on average")
     claim = f"`{label}` earns its place"
     if len(readings) < min_signals:
         return Verdict(claim, criterion, f"{len(readings)} rankable signal(s): too few to tell", None)
-    won = [s for s, (own, baselines, _) in readings.items() if all(compare(own, b) == "beats" for b in baselines.values())]
+    won = [s for s, (own, baselines, _) in readings.items()
+           if all(compare(own, b) == "beats" for b in baselines.values() if not math.isnan(b.value))]
+    undefined = sorted({name for _, baselines, _ in readings.values() for name, b in baselines.items() if math.isnan(b.value)})
     fractions = [own.value / ceiling.value for own, _, ceiling in readings.values()]
     mean_fraction = sum(fractions) / len(fractions)
     numbers = (f"beats every no-ML trigger on {len(won)} of {len(readings)} ({', '.join(won) or 'none'}); "
-               f"{mean_fraction:.2f} of the ceiling on average")
+               f"{mean_fraction:.2f} of the ceiling on average"
+               + (f"; undefined here, so not compared: {', '.join(undefined)}" if undefined else ""))
     return Verdict(claim, criterion, numbers, len(won) >= min_signals and mean_fraction >= min_fraction)
