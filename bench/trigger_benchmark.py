@@ -9,7 +9,7 @@ the menu's seeds at CMS's real 2024 thresholds (:meth:`MenuConfig.run3_2024`) in
 rates, and prints each seed's rate on this ZeroBias.
 
 Usage: python bench/trigger_benchmark.py [--data data/demo] [--cache data] [--teacher-depths 2 4] [--signals ...]
-       [--menu calibrated|run3_2024]
+       [--menu calibrated|run3_2024] [--menu-rejected]
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from flowad.distill import DataSource, prepare
 from flowad.distill.run import REPORT_SPLITS
 from flowad.metrics.ceiling import CeilingConfig, ceiling_scores
-from flowad.metrics.menu import MenuConfig
+from flowad.metrics.menu import MENUS
 from flowad.metrics.reference import BASELINES, reference_for
 from flowad.teacher import TeacherConfig
 from search.results.benchmark import benchmark
@@ -30,7 +31,6 @@ from search.results.benchmark import benchmark
 QUICKSTART_TEACHER = {"kind": "flow", "view": "calo", "architecture": "maf", "hidden": 128,
                       "pileup_subtraction": True, "epochs": 40, "patience": 5}
 """configs/search/quickstart.yaml's teacher (its depth is searched): cached by the demo if it ran."""
-MENUS = {"calibrated": MenuConfig, "run3_2024": MenuConfig.run3_2024}
 
 
 def main() -> None:
@@ -41,6 +41,8 @@ def main() -> None:
     parser.add_argument("--teacher-depths", nargs="*", type=int, default=[2, 4])
     parser.add_argument("--rate", type=float, default=3.0, help="kHz")
     parser.add_argument("--menu", choices=MENUS, default="calibrated")
+    parser.add_argument("--menu-rejected", action="store_true",
+                        help="also each teacher trained only on the training crossings that --menu rejects")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -55,6 +57,10 @@ def main() -> None:
     for depth in args.teacher_depths:
         config = TeacherConfig(**QUICKSTART_TEACHER, depth=depth)
         teachers[f"flow teacher d{depth} (quickstart)"] = prepare(DataSource(args.data, cache=args.cache), config, REPORT_SPLITS).scores
+        if args.menu_rejected:
+            rejected = replace(config, train_on_menu_rejected=args.menu)
+            teachers[f"flow teacher d{depth}, trained on menu-rejected"] = prepare(
+                DataSource(args.data, cache=args.cache), rejected, REPORT_SPLITS).scores
     t0 = time.perf_counter()
     ceilings = ceiling_scores(Path(args.data), reference.background, signals, args.cache, CeilingConfig())
     ceiling_seconds = time.perf_counter() - t0

@@ -111,3 +111,20 @@ def test_pileup_subtraction_removes_the_crossings_level_and_matches_on_device():
     assert restored.pileup_subtraction and np.array_equal(restored.transform(busy), pre.transform(busy))
     plain = Preprocessor.fit("calo", quiet, 0.05)
     assert not np.allclose(plain.transform(busy), plain.transform(quiet), atol=1e-2)
+
+
+def test_a_teacher_trained_on_menu_rejected_crossings_sees_only_those(micro_dataset, tmp_path, monkeypatch):
+    from flowad.distill import DataSource, prepare
+    from flowad.metrics import menu
+    from flowad.metrics.l1_quantities import max_region_et
+
+    # A menu whose one seed (hottest region >= 12 GeV) keeps about half of the micro ZeroBias.
+    monkeypatch.setitem(menu.MENUS, "test_half", lambda: menu.MenuConfig(rates_khz={}, thresholds_gev={"single_region": 12.0}))
+    config = TeacherConfig(**{**FAST, "epochs": 2, "view": "calo", "architecture": "maf"}, train_on_menu_rejected="test_half")
+    prepared = prepare(DataSource(str(micro_dataset), cache=str(tmp_path)), config)
+    train = load(micro_dataset, "calo")["zerobias"]["train"]
+    rejected = train[max_region_et(train) < 12.0]
+    assert 0 < len(rejected) < len(train)
+    np.testing.assert_allclose(prepared.teacher.preprocessor.mean, Preprocessor.fit("calo", rejected, config.dequantize).mean)
+    with pytest.raises(FlowadInputError, match="'calibrated' menu cannot be set"):  # 120 crossings cannot set 5 kHz cuts
+        prepare(DataSource(str(micro_dataset), cache=str(tmp_path)), TeacherConfig(**FAST, train_on_menu_rejected="calibrated"))

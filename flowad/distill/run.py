@@ -37,6 +37,7 @@ from flowad.hashing import content_hash, derive_seed
 from flowad.metrics import emd, spearman
 from flowad.metrics.agreement import auc_retained
 from flowad.metrics.plots import plot_roc, plot_scores
+from flowad.metrics.menu import MENUS
 from flowad.metrics.reference import Reference, reference_for
 from flowad.metrics.trigger import ScorePerformance
 from flowad.student import Student, StudentConfig, build_student
@@ -100,13 +101,24 @@ def prepare(source: DataSource, teacher_config: TeacherConfig, splits: tuple[str
         trained_now = not teacher_path.is_file()
         if trained_now:
             bg = arrays[background]
-            teacher = train_teacher(teacher_config, bg["train"], bg["val"])
+            train = bg["train"]
+            if teacher_config.train_on_menu_rejected:
+                train = train[~menu_accepts(dataset, background, "train", teacher_config.train_on_menu_rejected, source.cache)]
+            teacher = train_teacher(teacher_config, train, bg["val"])
             teacher.save(teacher_path)
         else:
             teacher = Teacher.load(teacher_path)
         scores = cached_scores(teacher, arrays, cache / "scores" / f"{key}.npz")
     seconds = {"data": loaded - start, "teacher_wait": acquired - loaded, "teacher": time.perf_counter() - acquired}
     return Prepared(dataset, arrays, background, teacher, teacher_path, trained_now, scores, seconds)
+
+
+def menu_accepts(dataset: Path, background: str, split: str, menu: str, cache: str | Path) -> np.ndarray:
+    """The named menu's decision on each ``split`` crossing of the background (:data:`flowad.metrics.menu.MENUS`)."""
+    reference = reference_for(dataset, background, (split,), cache, MENUS[menu]())
+    if not reference.menu.valid:
+        raise FlowadInputError(f"{dataset}: the {menu!r} menu cannot be set on this data ({reference.menu.reason})")
+    return reference.menu_accepts[background][split]
 
 
 def cached_scores(teacher: Teacher, arrays: dict[str, dict[str, np.ndarray]], path: Path) -> Scores:

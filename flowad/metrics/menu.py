@@ -90,6 +90,10 @@ class MenuConfig:
         return cls(rates_khz={}, thresholds_gev=dict(RUN3_2024_THRESHOLDS_GEV))
 
 
+MENUS = {"calibrated": MenuConfig, "run3_2024": MenuConfig.run3_2024}
+"""Named menus: ``calibrated`` (each seed at its rate, :data:`DEFAULT_RATES_KHZ`) and ``run3_2024`` (CMS's 2024
+unprescaled seeds at their thresholds)."""
+
 Views = Mapping[str, np.ndarray]
 """``{"objects": (N, 57), "calo": (N, 18, 14)}`` for the same N crossings."""
 

@@ -33,6 +33,10 @@ class TeacherConfig:
     pileup_subtraction: bool = False
     """calo view: subtract each crossing's median region ET from every region (clipped at 0) before the flow sees
     it, so the density is of the hard activity rather than of the pile-up level (docs/models.md)."""
+    train_on_menu_rejected: str = ""
+    """"" trains on every training crossing; a menu's name (:data:`flowad.metrics.menu.MENUS`) trains only on
+    those that menu rejects, where a pure efficiency lives (its seeds calibrated on validation where they are
+    rates)."""
     epochs: int = 30
     batch_size: int = 256
     learning_rate: float = 1e-3
@@ -60,6 +64,10 @@ class TeacherConfig:
         check(1 <= self.latent <= 1024, "latent", f"must be in [1, 1024], got {self.latent}")
         check(self.dequantize >= 0, "dequantize", f"must be >= 0, got {self.dequantize}")
         check(not self.pileup_subtraction or self.view == "calo", "pileup_subtraction", "applies to the calo view only")
+        from flowad.metrics.menu import MENUS
+
+        check(self.train_on_menu_rejected in ("", *MENUS), "train_on_menu_rejected",
+              f"must be '' (every crossing) or a menu ({', '.join(MENUS)}), got {self.train_on_menu_rejected!r}")
         check_training(self)
         check(self.max_train_events >= 0, "max_train_events", f"must be >= 0, got {self.max_train_events}")
         check(self.early_stopping_events >= 0, "early_stopping_events", f"must be >= 0, got {self.early_stopping_events}")
