@@ -9,7 +9,7 @@ the menu's seeds at CMS's real 2024 thresholds (:meth:`MenuConfig.run3_2024`) in
 rates, and prints each seed's rate on this ZeroBias.
 
 Usage: python bench/trigger_benchmark.py [--data data/demo] [--cache data] [--teacher-depths 2 4] [--signals ...]
-       [--menu calibrated|run3_2024] [--menu-rejected]
+       [--menu calibrated|run3_2024] [--variants menu_rejected decorrelated_sum_et ...]
 """
 
 from __future__ import annotations
@@ -32,6 +32,14 @@ QUICKSTART_TEACHER = {"kind": "flow", "view": "calo", "architecture": "maf", "hi
                       "pileup_subtraction": True, "epochs": 40, "patience": 5}
 """configs/search/quickstart.yaml's teacher (its depth is searched): cached by the demo if it ran."""
 
+VARIANTS = {
+    "menu_rejected": lambda config, menu: replace(config, train_on_menu_rejected=menu),
+    "decorrelated_sum_et": lambda config, menu: replace(config, decorrelate="sum_et"),
+    "decorrelated_max_region_et": lambda config, menu: replace(config, decorrelate="max_region_et"),
+    "menu_rejected_decorrelated_sum_et": lambda config, menu: replace(config, train_on_menu_rejected=menu, decorrelate="sum_et"),
+}
+"""Teacher variants of issue 22 item 5, each a change of the quickstart teacher's config."""
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -41,8 +49,8 @@ def main() -> None:
     parser.add_argument("--teacher-depths", nargs="*", type=int, default=[2, 4])
     parser.add_argument("--rate", type=float, default=3.0, help="kHz")
     parser.add_argument("--menu", choices=MENUS, default="calibrated")
-    parser.add_argument("--menu-rejected", action="store_true",
-                        help="also each teacher trained only on the training crossings that --menu rejects")
+    parser.add_argument("--variants", nargs="*", default=[], choices=list(VARIANTS),
+                        help="each quickstart teacher also so changed (menu_rejected: trained on what --menu rejects)")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -57,10 +65,10 @@ def main() -> None:
     for depth in args.teacher_depths:
         config = TeacherConfig(**QUICKSTART_TEACHER, depth=depth)
         teachers[f"flow teacher d{depth} (quickstart)"] = prepare(DataSource(args.data, cache=args.cache), config, REPORT_SPLITS).scores
-        if args.menu_rejected:
-            rejected = replace(config, train_on_menu_rejected=args.menu)
-            teachers[f"flow teacher d{depth}, trained on menu-rejected"] = prepare(
-                DataSource(args.data, cache=args.cache), rejected, REPORT_SPLITS).scores
+        for name in args.variants:
+            variant = VARIANTS[name](config, args.menu)
+            teachers[f"flow teacher d{depth}, {name.replace('_', ' ')}"] = prepare(
+                DataSource(args.data, cache=args.cache), variant, REPORT_SPLITS).scores
     t0 = time.perf_counter()
     ceilings = ceiling_scores(Path(args.data), reference.background, signals, args.cache, CeilingConfig())
     ceiling_seconds = time.perf_counter() - t0

@@ -128,3 +128,21 @@ def test_a_teacher_trained_on_menu_rejected_crossings_sees_only_those(micro_data
     np.testing.assert_allclose(prepared.teacher.preprocessor.mean, Preprocessor.fit("calo", rejected, config.dequantize).mean)
     with pytest.raises(FlowadInputError, match="'calibrated' menu cannot be set"):  # 120 crossings cannot set 5 kHz cuts
         prepare(DataSource(str(micro_dataset), cache=str(tmp_path)), TeacherConfig(**FAST, train_on_menu_rejected="calibrated"))
+
+
+def test_a_decorrelated_score_has_no_trend_with_its_complexity_and_survives_a_reload(micro_dataset, tmp_path):
+    from scipy.stats import spearmanr
+
+    from flowad.metrics.l1_quantities import sum_et
+
+    bg = load(micro_dataset, "calo")["zerobias"]
+    raw = train_teacher(TeacherConfig(**FAST, view="calo", architecture="maf"), bg["train"], bg["val"])
+    flat = train_teacher(TeacherConfig(**FAST, view="calo", architecture="maf", decorrelate="sum_et"), bg["train"], bg["val"])
+    x = np.concatenate([bg["val"], bg["test"]])  # crossings the flow was not fitted on
+    before, after = spearmanr(raw.score(x), sum_et(x))[0], spearmanr(flat.score(x), sum_et(x))[0]
+    assert before > 0.5 and abs(after) < 0.5 * before  # −log p tracks ΣET; the corrected score much less
+    np.testing.assert_allclose(flat.score(x), raw.score(x) - flat.correction(x))  # same flow, same seed
+    loaded = Teacher.load(flat.save(tmp_path / "flat.pt"))
+    np.testing.assert_allclose(loaded.score(x), flat.score(x), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ConfigError, match="calo view only"):
+        TeacherConfig(view="objects", decorrelate="sum_et")

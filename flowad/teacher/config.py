@@ -37,6 +37,9 @@ class TeacherConfig:
     """"" trains on every training crossing; a menu's name (:data:`flowad.metrics.menu.MENUS`) trains only on
     those that menu rejects, where a pure efficiency lives (its seeds calibrated on validation where they are
     rates)."""
+    decorrelate: str = ""
+    """calo view: subtract the score's held-out ZeroBias median at the crossing's ``sum_et`` or ``max_region_et``
+    (:mod:`flowad.teacher.decorrelation`), so its tail is what is unusual for the crossing's energy; "" keeps −log p."""
     epochs: int = 30
     batch_size: int = 256
     learning_rate: float = 1e-3
@@ -65,6 +68,11 @@ class TeacherConfig:
         check(self.dequantize >= 0, "dequantize", f"must be >= 0, got {self.dequantize}")
         check(not self.pileup_subtraction or self.view == "calo", "pileup_subtraction", "applies to the calo view only")
         from flowad.metrics.menu import MENUS
+        from flowad.teacher.decorrelation import COMPLEXITY
+
+        check(self.decorrelate in ("", *COMPLEXITY), "decorrelate",
+              f"must be '' or one of {', '.join(COMPLEXITY)}, got {self.decorrelate!r}")
+        check(not self.decorrelate or self.view == "calo", "decorrelate", "applies to the calo view only")
 
         check(self.train_on_menu_rejected in ("", *MENUS), "train_on_menu_rejected",
               f"must be '' (every crossing) or a menu ({', '.join(MENUS)}), got {self.train_on_menu_rejected!r}")

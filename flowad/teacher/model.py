@@ -12,6 +12,7 @@ from flowad.atomic import atomic_path
 from flowad.configio import from_mapping, to_plain
 from flowad.errors import FlowadInputError
 from flowad.teacher.config import TeacherConfig
+from flowad.teacher.decorrelation import ComplexityCorrection
 from flowad.teacher.kinds import TEACHER_KINDS
 from flowad.teacher.preprocessing import Preprocessor
 from flowad.devices import torch_device
@@ -26,6 +27,8 @@ class Teacher:
     preprocessor: Preprocessor
     module: torch.nn.Module
     history: list[dict] = field(default_factory=list)
+    correction: ComplexityCorrection | None = None
+    """Subtracted from every score when the config decorrelates it (:mod:`flowad.teacher.decorrelation`)."""
 
     def score(self, x: np.ndarray, batch_size: int = 4096, chunk: int = 65_536) -> np.ndarray:
         """Anomaly score per event (float64): −log p(x) for a flow, reconstruction MSE for the cae.
@@ -40,7 +43,8 @@ class Teacher:
         for start in range(0, len(flat), chunk):
             inputs = self._inputs(flat[start:start + chunk], device)
             scores.append(per_event(self.module, inputs, batch_size).double().cpu())
-        return torch.cat(scores).numpy() if scores else np.zeros(0)
+        raw = torch.cat(scores).numpy() if scores else np.zeros(0)
+        return raw - self.correction(x) if self.correction is not None and len(raw) else raw
 
     def _inputs(self, flat: np.ndarray, device: torch.device) -> torch.Tensor:
         if device.type == "cpu":
@@ -58,6 +62,8 @@ class Teacher:
             "state_dict": {k: v.detach().cpu() for k, v in self.module.state_dict().items()},
             "history": self.history,
         }
+        if self.correction is not None:
+            payload["correction"] = self.correction.state()
         with atomic_path(path) as tmp:
             torch.save(payload, tmp)
         return Path(path)
@@ -78,7 +84,8 @@ class Teacher:
         module = TEACHER_KINDS[config.kind](config, pre.n_features)
         module.load_state_dict(payload["state_dict"])
         module.eval()
-        return cls(config, pre, module, payload.get("history", []))
+        correction = ComplexityCorrection.from_state(payload["correction"]) if "correction" in payload else None
+        return cls(config, pre, module, payload.get("history", []), correction)
 
 
 def train_teacher(config: TeacherConfig, train: np.ndarray, val: np.ndarray) -> Teacher:
@@ -104,4 +111,7 @@ def train_teacher(config: TeacherConfig, train: np.ndarray, val: np.ndarray) -> 
         device=torch_device(config.device),
     )
     module.eval()
-    return Teacher(config, pre, module, history)
+    teacher = Teacher(config, pre, module, history)
+    if config.decorrelate:
+        teacher.correction = ComplexityCorrection.fit(config.decorrelate, val, teacher.score(val))  # held out from the fit
+    return teacher
