@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from flowad.data import load
+from flowad.data.info import describe
 from flowad.data.readers import load_weights
 from flowad.data.storage import read_metadata
 from flowad.data.tail import TailEnrichment, crossing_weights
@@ -94,6 +95,8 @@ def test_an_enriched_dataset_weights_only_its_enriched_split(tmp_path):
     assert tail["hard_mean_factor"] == 4.0 and 0 < tail["mean_raw_weight"] < 1 and tail["hard_interactions"] > 0
     assert tail["weight_sum"] == pytest.approx(float(weights["val"].sum()))
     assert "hard pile-up: PhaseSpace:bias2SelectionPow = 2" in meta["pythia_settings"]
+
+    assert "tail-enriched zerobias val: weights" in describe(enriched) and "tail-enriched" not in describe(plain)
 
     cache = tmp_path / "cache"
     reference = reference_for(enriched, "zerobias", ("val", "test"), cache)

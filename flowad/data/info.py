@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from flowad.data.readers import HDF5_SUFFIXES, dataset_manifest, load, read_adc2021
+from flowad.data.readers import HDF5_SUFFIXES, dataset_manifest, load, load_weights, read_adc2021
 from flowad.data.storage import column_bytes, read_metadata
 from flowad.errors import FlowadInputError
+from flowad.metrics.weighted import effective_events
 from flowad.textable import text_table
 
 COLUMNS = ("process", "split", "events", "B/1k calo", "B/1k objects", "<calo sum>", "<MET> GeV",
@@ -67,6 +68,10 @@ def _describe_dataset(directory: Path) -> str:
         + (", ".join(f"{s} {n} events" for s, n in pool_events.items()) or "none"),
         f"  total events: {sum(len(a) for by in objects.values() for a in by.values())}",
     ]
+    for name, spec in manifest["processes"].items():
+        for split, weights in load_weights(directory, name, spec["params"].get("tail_splits", [])).items():
+            header.append(f"  tail-enriched {name} {split}: weights {weights.min():.3g}-{weights.max():.3g}, Kish effective "
+                          f"crossings {effective_events(weights):,.0f} of {len(weights):,} (the table below is unweighted)")
     return "\n".join(header + ["", _table(rows)])
 
 
