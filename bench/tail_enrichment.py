@@ -50,12 +50,26 @@ class TimedPool(ProcessPoolExecutor):
 
 def quantities(dataset: Path, process: str, splits: tuple[str, ...]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Each baseline's value per crossing, the crossing weights and the Run-3 2024 menu's decision."""
-    views = {v: load(dataset, v, [process], splits)[process] for v in ("calo", "objects")}
+    loaded = {v: load(dataset, v, [process], splits)[process] for v in ("calo", "objects")}
+    views = {v: np.concatenate([by[s] for s in splits]) for v, by in loaded.items()}
     weights = load_weights(dataset, process, splits)
-    values = {BASELINES[n].label: np.concatenate([b.compute(views[b.view][s]) for s in splits]) for n, b in BASELINES.items()}
-    menu = calibrate_menu(MenuConfig.run3_2024(), {v: np.concatenate([views[v][s] for s in splits]) for v in views})
-    accepts = menu.accepts({v: np.concatenate([views[v][s] for s in splits]) for v in views})
+    values = {BASELINES[n].label: b.compute(views[b.view]) for n, b in BASELINES.items()}
+    accepts = calibrate_menu(MenuConfig.run3_2024(), views).accepts(views)
     return values, np.concatenate([weights[s] for s in splits]), accepts
+
+
+def column_cuts(values: dict[str, np.ndarray], weights: np.ndarray,
+                menu: np.ndarray) -> dict[str, tuple[float, float, float, float]]:
+    """``{"<quantity>" (total budget), "<quantity>, pure" (3 kHz of what the menu rejects): (cut, low, high,
+    effective crossings above the cut)}``; the cut is NaN where too few crossings pass it."""
+    out = {}
+    for q, v in values.items():
+        for column, mask in ((q, np.ones(len(menu), bool)), (f"{q}, pure", ~menu)):
+            share = float(np.sum(weights[mask]) / np.sum(weights))
+            cut, low, high = weighted_cut_interval(v[mask], weights[mask], RATE_KHZ / share)
+            above = effective_events(weights[mask][v[mask] > cut]) if np.isfinite(cut) else float("nan")
+            out[column] = (cut, low, high, above)
+    return out
 
 
 def main() -> None:
@@ -73,25 +87,14 @@ def main() -> None:
     dataset = generate(config, args.out, executor=pool)
     pool.shutdown()
     wall = time.perf_counter() - start
-    ms = {name: 1e3 * sum(s for path, s in pool.seconds.items() if path.startswith(f"{name}/")) / sum(config.process_splits(name).values())
-          for name in config.processes}
+    timed = {name: [s for path, s in pool.seconds.items() if path.startswith(f"{name}/")] for name in config.processes}
+    ms = {name: 1e3 * sum(t) / sum(config.process_splits(name).values()) if t else float("nan")  # nan: cached, not timed
+          for name, t in timed.items()}
 
     while not (plain_dir / "dataset.json").is_file():  # the plain dataset may still be generating beside this run
         time.sleep(15)
     plain_values, plain_weights, plain_menu = quantities(plain_dir, "zerobias", ("val", "test"))
-    names = list(plain_values)
-
-    def cuts(values, weights, menu) -> dict[str, tuple[float, float, float]]:
-        """{"<quantity>" (total budget) and "<quantity>, pure" (3 kHz of what the menu rejects): cut, low, high}."""
-        out = {}
-        for q in names:
-            out[q] = weighted_cut_interval(values[q], weights, RATE_KHZ)
-            rejected = ~menu
-            share = float(np.sum(weights[rejected]) / np.sum(weights))
-            out[f"{q}, pure"] = weighted_cut_interval(values[q][rejected], weights[rejected], RATE_KHZ / share)
-        return out
-
-    truth = cuts(plain_values, plain_weights, plain_menu)
+    truth = column_cuts(plain_values, plain_weights, plain_menu)
     plain_ms = ms.get("zb_plain", float("nan"))
     print(f"plain reference: {plain_dir.name}, {len(plain_weights):,} crossings (val + test); "
           f"~{fpr_of(RATE_KHZ) * len(plain_weights):.0f} above a {RATE_KHZ:g} kHz cut. Pure: the cut at {RATE_KHZ:g} kHz "
@@ -100,25 +103,16 @@ def main() -> None:
     print("\n| sample | crossings | ms / crossing | Kish eff. | " + " | ".join(f"{c} cut [95 %] (eff. above)" for c in columns)
           + " | time per 100 eff. above the max-region cut, vs plain |")
     print("|---" * (5 + len(columns)) + "|")
-    plain_cells = []
-    for c, (cut, low, high) in truth.items():
-        q = c.removesuffix(", pure")
-        mask = ~plain_menu if c.endswith(", pure") else np.ones(len(plain_menu), bool)
-        plain_cells.append(f"{cut:.0f} [{low:.0f}, {high:.0f}] ({np.count_nonzero(plain_values[q][mask] > cut)})" if np.isfinite(cut) else "too few")
     print(f"| plain {plain_dir.name} | {len(plain_weights):,} | {plain_ms:.1f} (zb_plain) | {len(plain_weights):,} | "
-          + " | ".join(plain_cells) + " | 1 |")
+          + " | ".join(f"{cut:.0f} [{low:.0f}, {high:.0f}] ({above:.0f})" if np.isfinite(cut) else "too few"
+                       for cut, low, high, above in truth.values()) + " | 1 |")
     for name, proc in config.processes.items():
         values, weights, menu = quantities(dataset, name, ("val",))
         cells, per_100 = [], float("nan")
-        for c in columns:
-            q = c.removesuffix(", pure")
-            mask = ~menu if c.endswith(", pure") else np.ones(len(menu), bool)
-            scale = float(np.sum(weights[mask]) / np.sum(weights))
-            cut, low, high = weighted_cut_interval(values[q][mask], weights[mask], RATE_KHZ / scale)
+        for c, (cut, low, high, above) in column_cuts(values, weights, menu).items():
             if not np.isfinite(cut):
                 cells.append("too few")
                 continue
-            above = effective_events(weights[mask][values[q][mask] > cut])
             agree = " ✓" if max(low, truth[c][1]) <= min(high, truth[c][2]) else " ✗ disagrees"
             cells.append(f"{cut:.0f} [{low:.0f}, {high:.0f}] ({above:.0f}){agree}")
             if c == BASELINES["max_region_et"].label and above > 0:
