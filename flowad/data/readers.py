@@ -97,11 +97,11 @@ def _load_dataset(directory: Path, view: str, splits: Sequence[str] | None = Non
 
 def load_weights(path: str | Path, process: str, splits: Sequence[str]) -> dict[str, np.ndarray]:
     """``{split: one weight per event}`` of ``process``, in :func:`load`'s order: a tail-enriched ZeroBias split's
-    crossing weights (:mod:`flowad.data.tail`), 1 for every other event (and for files that are not generated)."""
+    crossing weights (:mod:`flowad.data.tail`), 1 for every other event of a generated dataset. Empty for a file
+    that is not a generated dataset (a shard, an ADC2021 file): nothing there is weighted."""
     path = Path(path)
     if not path.is_dir():
-        arrays = load(path, "objects", [process], splits)[process]
-        return {s: np.ones(len(a)) for s, a in arrays.items()}
+        return {}
     parts: dict[str, list[np.ndarray]] = {}
     for shard in dataset_manifest(path)["shards"]:
         if shard["process"] == process and shard["split"] in splits:

@@ -129,8 +129,7 @@ def calibrate_menu(config: MenuConfig, zerobias: Views, weights: np.ndarray | No
     """Thresholds for every seed whose view ``zerobias`` has, each at its rate on these crossings (weighted by
     ``weights`` for a tail-enriched ZeroBias, :mod:`flowad.data.tail`)."""
     n = len(next(iter(zerobias.values())))
-    weights = np.ones(n) if weights is None else np.asarray(weights, np.float64)
-    unit = bool(np.all(weights == 1.0))
+    unit = weights is None or bool(np.all(np.asarray(weights) == 1.0))
 
     def fraction(passing: np.ndarray) -> float:
         return float(np.count_nonzero(passing)) / n if unit else float(np.sum(weights[passing]) / np.sum(weights))

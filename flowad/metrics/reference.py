@@ -105,7 +105,7 @@ def build_reference(dataset: Path, background: str, splits: Sequence[str], menu_
     if CALIBRATION_SPLIT not in some.get(background, {}):
         raise FlowadInputError(f"{dataset}: background {background!r} has no {CALIBRATION_SPLIT!r} split to calibrate rates on")
     crossings = {p: {s: {v: views[v][p][s] for v in views} for s in by} for p, by in some.items()}
-    weights = load_weights(dataset, background, splits) if dataset.is_dir() else {}  # only generated data is weighted
+    weights = load_weights(dataset, background, splits)
     if all(np.all(w == 1.0) for w in weights.values()):
         weights = {}
     menu = calibrate_menu(menu_config, crossings[background][CALIBRATION_SPLIT], weights.get(CALIBRATION_SPLIT))
