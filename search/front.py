@@ -47,7 +47,9 @@ def trials_table(children) -> pd.DataFrame:
                "run_name": run.data.tags.get("mlflow.runName", run.info.run_name or ""),
                "outcome": run.data.tags.get("flowad.outcome", ""), "error": run.data.tags.get("flowad.error", ""),
                "estimator": run.data.tags.get("flowad.estimator", ""), "design": run.data.tags.get(tracking.DESIGN_KIND, ""),
-               "estimator_surrogate": run.data.tags.get("flowad.estimator_surrogate", "")}
+               "estimator_surrogate": run.data.tags.get("flowad.estimator_surrogate", ""),
+               "hardware_source": run.data.tags.get("flowad.hardware_source", ""),
+               "hardware_synthesised": run.data.tags.get("flowad.hardware_synthesised", "")}
         row.update({f"param.{k}": v for k, v in run.data.params.items()})
         row.update(run.data.metrics)
         rows.append(row)

@@ -73,6 +73,8 @@ def front_table(front, metrics: list[str]) -> str:
                 cell += mark
             if m == "lut" and str(row.get("estimator_surrogate", "")).lower() == "true":
                 cell += " (surrogate)"
+            elif m == "lut" and str(row.get("hardware_synthesised", "")).lower() == "false":
+                cell += f" ({row.get('hardware_source') or 'a'} model)"
             cells.append(cell)
         rows.append(cells)
     table = text_table(["trial", "model", *shown], rows, left=2)

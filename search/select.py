@@ -203,6 +203,7 @@ def register(client, name: str, run_id: str, row: pd.Series, summary: dict, meas
     version_tags = {
         "flowad.trial_id": str(row["trial_id"]), "design_hash": summary["design_hash"], "design_kind": summary["kind"],
         "estimator": tags.get("flowad.estimator", ""), "estimator_surrogate": tags.get("flowad.estimator_surrogate", "false"),
+        "hardware_source": tags.get("flowad.hardware_source", ""),
         "verified": str(verification.verified).lower(), "verification": verification.describe()[:5000],
         "bit_exact_fraction": str(summary.get("bit_exact_fraction", "n/a")),
         **{f"val_{k}": f"{row[k]:.6g}" for k in ("auc", "tpr_at_rate", "pure_tpr_at_rate") if k in row and pd.notna(row[k])},

@@ -85,6 +85,8 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
     client.set_tag(run_id, tracking.DESIGN_KIND, result.pop("design_kind"))
     client.set_tag(run_id, tracking.DESIGN_HASH, result.pop("design_hash"))
     client.set_tag(run_id, "flowad.estimator_surrogate", str(bool(result.pop("estimator_surrogate"))).lower())
+    client.set_tag(run_id, "flowad.hardware_source", result.pop("hardware_source"))
+    client.set_tag(run_id, "flowad.hardware_synthesised", str(bool(result.pop("hardware_synthesised"))).lower())
     tracking.log_hardware_spec(search_run.uri, run_id, workdir / "hardware.json")
     log.log(result)
     tracking.name_run(search_run.uri, run_id, run_name(label, result, search), run_description(trial_id, label, result, search, search_run, run_id))

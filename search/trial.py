@@ -161,6 +161,8 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
     metrics["design_kind"] = design.kind
     metrics["design_hash"] = design.digest
     metrics["estimator_surrogate"] = hardware.surrogate
+    metrics["hardware_source"] = hardware.source
+    metrics["hardware_synthesised"] = hardware.synthesised
     record = {"spec": to_plain(spec), "design": design.manifest(), "estimator": estimator,
               "report": asdict(hardware)}
     write_text_atomic(workdir / HARDWARE_JSON, json.dumps(record, indent=2, sort_keys=True) + "\n")

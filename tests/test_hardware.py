@@ -174,6 +174,50 @@ def test_yosys_synthesises_da4ml_verilog_close_to_da4ml_estimate(tmp_path):
 
 
 @needs_yosys
+def test_synth_synthesises_below_its_switch_and_uses_the_family_model_above(tmp_path, monkeypatch):
+    from flowad.hardware.estimators import synthesis
+    from flowad.hardware.estimators.distributed_arithmetic import LUT_PER_ADDER_COST
+
+    student = trained("hgq")
+    design = build_design(student, DA, tmp_path / "design")
+    small = cost(design, "synth", student, tmp_path / "small")  # a few hundred LUTs: yosys runs
+    yosys = cost(design, "yosys", student, tmp_path / "ys")
+    assert small.source == "yosys" and small.synthesised and small.lut == yosys.lut and "yosys (model says" in small.notes
+    monkeypatch.setattr(synthesis, "SYNTH_BELOW_LUT", 1)  # every design is now "large"
+    large = cost(design, "synth", student, tmp_path / "large")
+    assert large.source == "da4ml" and not large.synthesised and "da4ml model (≥ 1 LUTs)" in large.notes
+    assert large.lut == pytest.approx(design.facts["adder_cost"] * LUT_PER_ADDER_COST["hgq"])  # HGQ's own constant
+
+
+def test_synth_without_yosys_uses_the_model_and_says_so(tmp_path, monkeypatch):
+    from flowad.hardware.estimators.distributed_arithmetic import LUT_PER_ADDER_COST
+
+    student = trained("qkeras")
+    design = build_design(student, DA, tmp_path / "design")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no yosys on PATH
+    report = cost(design, "synth", student, tmp_path / "synth")
+    assert report.available and report.source == "da4ml" and not report.synthesised
+    assert "yosys not on PATH" in report.notes
+    assert report.lut == pytest.approx(design.facts["adder_cost"] * LUT_PER_ADDER_COST["qkeras"])
+    assert not cost(design, "yosys", student, tmp_path / "ys").available
+
+
+def test_front_table_marks_model_figures(tmp_path):
+    import pandas as pd
+
+    from search.report import front_table
+
+    front = pd.DataFrame([{"trial_id": "t0000", "param.student.family": "hgq", "auc": 0.7, "lut": 30_000.0, "dsp": 0.0,
+                           "latency_ns": 30.0, "design": "da4ml_verilog", "hardware_source": "da4ml",
+                           "hardware_synthesised": "false"},
+                          {"trial_id": "t0001", "param.student.family": "hgq", "auc": 0.6, "lut": 3_000.0, "dsp": 0.0,
+                           "latency_ns": 25.0, "design": "da4ml_verilog", "hardware_source": "yosys",
+                           "hardware_synthesised": "true"}])
+    table = front_table(front, ["auc"])
+    assert "30,000 (da4ml model)" in table and "3,000 (" not in table
+
+
+@needs_yosys
 def test_yosys_synthesises_logic_gate_students_with_comparators(tmp_path):
     student = trained_lgn()
     design = build_design(student, DA, tmp_path / "design")

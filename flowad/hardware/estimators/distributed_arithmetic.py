@@ -3,7 +3,7 @@
 The design is da4ml's pipelined Verilog of the whole network (:mod:`flowad.hardware.routes`), traced by da4ml from
 the Keras model (HGQ, and QKeras-style students whose datalane truncates and saturates). da4ml's ``cost`` counts
 adder bits as LUT-equivalents; ``LUT_PER_ADDER_COST`` maps it onto yosys ``synth_xilinx`` LUTs of the same Verilog
-(fitted in bench/hardware.py). FF are the pipeline's register bits. Distributed arithmetic uses no DSPs.
+per student family (fitted in bench/synth_calibration.py). FF are the pipeline's register bits. Distributed arithmetic uses no DSPs.
 """
 
 from __future__ import annotations
@@ -11,18 +11,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from flowad.hardware.design import NO_DSP
-from flowad.hardware.estimators.registry import HardwareReport, register
+from flowad.hardware.estimators.registry import HardwareReport, register, unavailable
 
-LUT_PER_ADDER_COST = 0.95
-"""yosys LUTs per unit of da4ml's adder cost: the median over 8 Keras students in bench/hardware.py (0.951). Within
-8 % of yosys from 37k to 156k LUTs; off by up to ×1.7 below 20k, where the ``synth`` estimator synthesises."""
+LUT_PER_ADDER_COST = {"qkeras": 0.95, "hgq": 0.95}
+"""yosys LUTs per unit of da4ml's adder cost, per student family (yosys packs HGQ's narrow per-weight adders
+differently from QKeras-style uniform ones): fitted in bench/synth_calibration.py and checked there out of sample."""
 
 
 @register("da4ml", designs=("da4ml_verilog",), summary="da4ml's adder cost of its Verilog, calibrated to yosys")
 def da4ml_estimate(design, student, workdir: Path) -> HardwareReport:
     f = design.facts
     cycles = design.latency_cycles
-    return HardwareReport("da4ml", True, lut=f["adder_cost"] * LUT_PER_ADDER_COST, ff=f["reg_bits"], dsp=0.0, bram=0.0,
+    if design.family not in LUT_PER_ADDER_COST:
+        return unavailable("da4ml", f"no yosys calibration of da4ml's adder cost for {design.family} students "
+                                    "(bench/synth_calibration.py fits one per family)")
+    k = LUT_PER_ADDER_COST[design.family]
+    return HardwareReport("da4ml", True, lut=f["adder_cost"] * k, ff=f["reg_bits"], dsp=0.0, bram=0.0,
                           latency_cycles=cycles, latency_ns=cycles * design.spec.clock_period_ns, ii=1.0,
-                          notes=f"da4ml adder cost {f['adder_cost']:.0f} × {LUT_PER_ADDER_COST} LUT, {f['stages']} stages "
+                          notes=f"da4ml adder cost {f['adder_cost']:.0f} × {k} LUT ({design.family}), {f['stages']} stages "
                                 f"of ≤ {design.spec.da_levels_per_stage} adder levels; {NO_DSP[design.kind]}")

@@ -39,6 +39,15 @@ class HardwareReport:
     seconds: float = 0.0
     notes: str = ""
     surrogate: bool = False
+    source: str = ""
+    """The registered estimator whose method produced these figures: the estimator itself, or for ``synth`` the one
+    it chose (``yosys``, or the model ``da4ml``/``lgn`` when the design is large or yosys is absent)."""
+
+    @property
+    def synthesised(self) -> bool:
+        """True when the figures come from real synthesis (yosys, vendor tools), not from a model of the design."""
+        entry = ESTIMATORS.get(self.source or self.estimator)
+        return bool(entry and entry.synthesis)
 
 
 Estimator = Callable[[Design, Student, Path], HardwareReport]
@@ -51,18 +60,20 @@ class EstimatorEntry:
     """Design kinds it models; empty for a proxy of the student that models no design."""
     surrogate: bool = False
     summary: str = ""
+    synthesis: bool = False
+    """Real logic synthesis of the design (its figures are measured, not modelled)."""
 
 
 ESTIMATORS: dict[str, EstimatorEntry] = {}
 
 
-def register(name: str, designs: tuple[str, ...], surrogate: bool = False, summary: str = ""):
+def register(name: str, designs: tuple[str, ...], surrogate: bool = False, summary: str = "", synthesis: bool = False):
     unknown = set(designs) - set(DESIGN_KINDS)
     if unknown:
         raise ValueError(f"estimator {name}: unknown design kinds {sorted(unknown)}")
 
     def add(fn: Estimator) -> Estimator:
-        ESTIMATORS[name] = EstimatorEntry(fn, designs, surrogate, summary)
+        ESTIMATORS[name] = EstimatorEntry(fn, designs, surrogate, summary, synthesis)
         return fn
     return add
 
@@ -88,7 +99,7 @@ def cost(design: Design, estimator: str, student: Student, workdir: str | Path) 
     entry = ESTIMATORS[estimator]
     start = time.perf_counter()
     report = entry.fn(design, student, Path(workdir))
-    return replace(report, seconds=time.perf_counter() - start, surrogate=entry.surrogate)
+    return replace(report, seconds=time.perf_counter() - start, surrogate=entry.surrogate, source=report.source or estimator)
 
 
 def estimate(student: Student, estimator: str, config: HardwareConfig, workdir: str | Path) -> HardwareReport:
@@ -102,7 +113,7 @@ def estimate(student: Student, estimator: str, config: HardwareConfig, workdir: 
     if not ESTIMATORS[estimator].designs:
         start = time.perf_counter()
         report = ESTIMATORS[estimator].fn(None, student, workdir)
-        return replace(report, seconds=time.perf_counter() - start)
+        return replace(report, seconds=time.perf_counter() - start, source=report.source or estimator)
     design = build_design(student, config, workdir / "design")
     return cost(design, estimator, student, workdir)
 

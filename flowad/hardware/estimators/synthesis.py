@@ -18,7 +18,8 @@ from flowad.hardware.estimators.registry import HardwareReport, register, unavai
 INSTALL_HINT = "yosys not on PATH (Debian/Ubuntu: apt-get install --no-install-recommends yosys)"
 
 
-@register("yosys", designs=("da4ml_verilog", "lgn_verilog"), summary="yosys synth_xilinx of the design's Verilog")
+@register("yosys", designs=("da4ml_verilog", "lgn_verilog"), summary="yosys synth_xilinx of the design's Verilog",
+          synthesis=True)
 def yosys_estimate(design, student, workdir: Path) -> HardwareReport:
     if shutil.which("yosys") is None:
         return unavailable("yosys", INSTALL_HINT)
@@ -85,10 +86,10 @@ def synth_or_model(design, student, workdir: Path) -> HardwareReport:
     figures = ("lut", "ff", "dsp", "bram", "latency_cycles", "latency_ns", "ii")
     if model.lut >= SYNTH_BELOW_LUT or shutil.which("yosys") is None:
         why = f"≥ {SYNTH_BELOW_LUT:,} LUTs" if model.lut >= SYNTH_BELOW_LUT else "yosys not on PATH"
-        return HardwareReport("synth", True, **{k: getattr(model, k) for k in figures},
+        return HardwareReport("synth", True, **{k: getattr(model, k) for k in figures}, source=MODEL_OF[design.kind],
                               notes=f"{MODEL_OF[design.kind]} model ({why}): {model.notes}")
     synth = yosys_estimate(design, student, workdir / "yosys")
     if not synth.available:
         return synth
-    return HardwareReport("synth", True, **{k: getattr(synth, k) for k in figures},
+    return HardwareReport("synth", True, **{k: getattr(synth, k) for k in figures}, source="yosys",
                           notes=f"yosys (model says < {SYNTH_BELOW_LUT:,} LUTs): {synth.notes}")

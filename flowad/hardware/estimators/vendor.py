@@ -15,7 +15,8 @@ from flowad.hardware.estimators.registry import HardwareReport, register, unavai
 VENDOR_HLS = ("vitis_hls", "vivado_hls")
 
 
-@register("vitis", designs=("hls4ml",), summary="vendor C synthesis (vitis_hls/vivado_hls) of the HLS project")
+@register("vitis", designs=("hls4ml",), summary="vendor C synthesis (vitis_hls/vivado_hls) of the HLS project",
+          synthesis=True)
 def vitis_estimate(design, student, workdir: Path) -> HardwareReport:
     tool = next((t for t in VENDOR_HLS if shutil.which(t)), None)
     if tool is None:
