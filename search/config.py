@@ -29,11 +29,14 @@ from flowad.teacher.config import TeacherConfig
 SAMPLERS = ("nsga2", "tpe", "random", "gp")
 METRICS = {"auc": "max", "tpr_at_rate": "max", "pure_tpr_at_rate": "max", "auc_retained": "max",
            "lut": "min", "ff": "min", "dsp": "min", "bram": "min", "latency_ns": "min", "latency_cycles": "min",
-           "ii": "min", "emd": "min", "spearman": "max", "rate_khz": "min"}
+           "ii": "min", "emd": "min", "spearman": "max", "rate_khz": "min", "kept_together": "max",
+           "student_sum_et_spearman": "min"}
 """Trial metrics an objective or constraint may name, with their natural direction; also ``<metric>/<signal>``
 for the per-signal ones. All physics metrics are measured on the validation split (rate cuts set there too):
 ``auc``, ``tpr_at_rate`` (signal efficiency at ``distill.rate_khz``, 3 kHz by default) and ``pure_tpr_at_rate``
-(the part of it the emulated Level-1 menu does not keep) are means over the search's ``signals``."""
+(the part of it the emulated Level-1 menu does not keep) are means over the search's ``signals``; ``kept_together``
+is the share of the signal events the teacher's rate cut keeps that the student's keeps too, and
+``student_sum_et_spearman`` the student score's rank correlation with ΣET on ZeroBias."""
 PER_SIGNAL_METRICS = tuple(SIGNAL_METRICS)
 SPACE_KEYS = ("teacher.kind", "teacher.architecture", "teacher.depth", "teacher.hidden", "student.family",
               "student.widths", "student.lgn_widths", "student.bits", "student.integer_bits", "student.beta",

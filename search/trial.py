@@ -127,6 +127,7 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
     metrics["auc_retained"] = float(np.mean(retained)) if retained else float("nan")
     metrics["emd"] = float(report.agreement[prepared.background]["emd"])
     metrics["spearman"] = float(report.agreement[prepared.background]["spearman"])
+    metrics.update({k: float(v) for k, v in report.fidelity.items()})
     metrics.update({f"student_{k}": float(v) for k, v in report.summary.items() if isinstance(v, (int, float))})
 
     spec = trial_hardware(search, params)

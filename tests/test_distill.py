@@ -89,5 +89,7 @@ def test_distilled_students_separate_a_hard_signal(micro_dataset, tmp_path, fami
     report = run_distillation(config)
     assert report.metrics["wprime"]["teacher_auc"] > 0.8
     assert report.metrics["wprime"]["student_auc"] > 0.7
+    assert set(report.fidelity) == {"kept_together", "teacher_sum_et_spearman", "student_sum_et_spearman"}
+    assert -1 <= report.fidelity["student_sum_et_spearman"] <= 1  # the micro data has calo regions: ΣET is defined
     assert (tmp_path / "out" / "student" / "student.json").is_file()
     assert (tmp_path / "out" / "roc_student.png").is_file() and (tmp_path / "out" / "metrics.json").is_file()

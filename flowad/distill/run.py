@@ -35,7 +35,7 @@ from flowad.distill.target import TargetTransform
 from flowad.errors import FlowadInputError
 from flowad.hashing import content_hash, derive_seed
 from flowad.metrics import emd, spearman
-from flowad.metrics.agreement import auc_retained
+from flowad.metrics.agreement import auc_retained, kept_together
 from flowad.metrics.plots import plot_roc, plot_scores
 from flowad.metrics.menu import MENUS
 from flowad.metrics.reference import Reference, reference_for
@@ -223,6 +223,9 @@ class DistillReport:
     student_performance: ScorePerformance
     teacher_performance: ScorePerformance
     plots: list[Path] = field(default_factory=list)
+    fidelity: dict[str, float] = field(default_factory=dict)
+    """Agreement where the rate cut lives (:func:`tail_fidelity`): ``kept_together``, ``teacher_sum_et_spearman``,
+    ``student_sum_et_spearman``."""
 
 
 def with_full_scale(student: StudentConfig, dataset: Path, view: str) -> StudentConfig:
@@ -265,13 +268,18 @@ def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
                       "teacher_tpr_at_rate": t_perf.tpr.value, "student_tpr_at_rate": s_perf.tpr.value,
                       "teacher_pure_tpr_at_rate": t_perf.pure_tpr.value, "student_pure_tpr_at_rate": s_perf.pure_tpr.value,
                       "menu_efficiency": s_perf.menu_efficiency}
+    cuts = (teacher_perf.threshold.value, student_perf.threshold.value)
     agreement = {p: {"emd": emd(target(teacher_scores[p][split]), student_scores[p][split]),
-                     "spearman": spearman(teacher_scores[p][split], student_scores[p][split])} for p in events}
+                     "spearman": spearman(teacher_scores[p][split], student_scores[p][split]),
+                     "kept_together": kept_together(teacher_scores[p][split], student_scores[p][split], *cuts)}
+                 for p in events}
+    fidelity = tail_fidelity(teacher_scores, student_scores, list(student_perf.signals), prepared.background, split, cuts,
+                             reference.baselines.get("sum_et", {}).get(prepared.background, {}).get(split))
 
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     student.save(out / "student")
-    record = {"split": split, "metrics": metrics, "agreement": agreement, "summary": student.summary(), "history": history,
+    record = {"split": split, "metrics": metrics, "agreement": agreement, "fidelity": fidelity, "summary": student.summary(), "history": history,
               "student_performance": performance_record(student_perf), "teacher_performance": performance_record(teacher_perf),
               "teacher": str(prepared.teacher_path), "data": str(prepared.dataset), "cache": str(config.data.cache),
               "view": config.teacher.view, "background": prepared.background, "rate_khz": config.rate_khz}
@@ -287,4 +295,16 @@ def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
                     xlabel="student score (target units)"),
     ]
     return DistillReport(student, prepared.teacher_path, metrics, agreement, student.summary(), history, out, split,
-                         student_perf, teacher_perf, plots)
+                         student_perf, teacher_perf, plots, fidelity)
+
+
+def tail_fidelity(teacher: Scores, student: Scores, signals: list[str], background: str, split: str,
+                  cuts: tuple[float, float], sum_et: np.ndarray | None) -> dict[str, float]:
+    """Where the trigger lives: ``kept_together``, the share of the signal events the teacher's rate cut keeps that
+    the student's keeps too (all signals pooled); and each score's Spearman correlation with ΣET on the background
+    (how much of it is only the crossing's activity, which the menu and a ΣET cut already see)."""
+    pooled = [np.concatenate([s[p][split] for p in signals]) if signals else np.zeros(0) for s in (teacher, student)]
+    out = {"kept_together": kept_together(*pooled, *cuts)}
+    for who, scores in (("teacher", teacher), ("student", student)):
+        out[f"{who}_sum_et_spearman"] = spearman(sum_et, scores[background][split]) if sum_et is not None else float("nan")
+    return out

@@ -34,3 +34,13 @@ def auc_retained(student_auc: float, teacher_auc: float, teacher_low: float | No
     if not (teacher_auc - 0.5 >= MIN_TEACHER_SEPARATION) or (teacher_low is not None and teacher_low <= 0.5):
         return float("nan")
     return float((student_auc - 0.5) / (teacher_auc - 0.5))
+
+
+def kept_together(teacher: np.ndarray, student: np.ndarray, teacher_cut: float, student_cut: float) -> float:
+    """Of the events the teacher's trigger keeps (score above ``teacher_cut``), the share the student's trigger keeps
+    too (above ``student_cut``): fidelity where a kHz cut lives, not over the bulk a rank correlation is made of.
+    NaN when the teacher keeps none or either cut is undefined."""
+    if not (np.isfinite(teacher_cut) and np.isfinite(student_cut)):
+        return float("nan")
+    kept = teacher > teacher_cut
+    return float(np.mean(student[kept] > student_cut)) if kept.any() else float("nan")
