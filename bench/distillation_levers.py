@@ -36,6 +36,7 @@ QUICKSTART = {"student": {"epochs": 15, "patience": 4}, "augment": {"fraction": 
               "outlier_exposure": {"quantile": 0.99, "factor": 1.0}}
 LEVERS = {
     "quickstart recipe (15 epochs, patience 4, energy augmentation ×1)": {},
+    "− energy augmentation (ZeroBias only)": {"augment": {"fraction": 0.0}},
     "+ 60 epochs, patience 10": {"student": {"epochs": 60, "patience": 10}},
     "+ tail weighted ×4 above the 99th percentile (60 epochs)": {
         "student": {"epochs": 60, "patience": 10}, "outlier_exposure": {"quantile": 0.99, "factor": 4.0}},
