@@ -235,7 +235,10 @@ class SearchConfig:
     """Signals that ``auc``, ``tpr_at_rate`` and ``pure_tpr_at_rate`` average over (default: every signal of
     the dataset). Name the ones an anomaly trigger is for; heavy signals the menu already keeps add only
     zeros to a pure efficiency."""
-    sampler: str = "nsga2"
+    sampler: str = "random"
+    """Optuna sampler: ``random`` by default, the one that measured best on real trials of the quickstart's space
+    (docs/search.md, "Which sampler"); ``nsga2``, ``tpe`` and ``gp`` are there for larger spaces, where that
+    measurement says nothing."""
     trials: int = 12
     concurrency: int = 2
     resources: Resources = field(default_factory=Resources)

@@ -1,0 +1,121 @@
+"""Which sampler finds the real front fastest: samplers replayed on a space where every point is a real trial.
+
+Ground truth: the student grid (bench/student_grid.py), the quickstart's space with the teacher fixed at depth 4 and
+HGQ's β at 1e-7, every configuration distilled, shipped as its design and synthesised by yosys; objectives as the
+quickstart's: validation mean AUC (max), yosys LUTs (min), latency ns (min). Its Pareto front is known exactly.
+``--families qkeras,hgq`` (the default) keeps the 20 MLP points: an LGN point takes ~10 min to distil on 2 cores.
+
+Each sampler is run as the driver runs it (:func:`search.study.optuna_sampler` with the quickstart's 16-trial
+budget, the quickstart's distributions: bits an integer range): a configuration already run is told FAIL at once
+and the sampler asked again (``StudySearcher``'s distinct configurations), a new one is told the point's real
+objectives. The hypervolume after N trials, as a fraction of the whole grid's, uses the driver's fixed reference
+(AUC ½, the part's LUT capacity, the 100 ns latency constraint). Mean ± standard error over seeds; the last
+column is the share of seeds that hold every point of the true front after 16 trials.
+
+Usage: python bench/sampler_ground_truth.py [--grid data/student-grid] [--seeds 20] (builds what the grid lacks)
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import numpy as np
+
+from search.config import Constraint
+from search.pareto import fixed_reference, hypervolume, pareto_mask
+from student_grid import DIRECTIONS, HARDWARE, SPACE, build, grid, point_key
+
+SAMPLERS = ("nsga2", "tpe", "random", "gp")
+TRIALS = 16
+"""The quickstart's budget (configs/search/quickstart.yaml)."""
+CHECKPOINTS = (4, 8, 12, 16)
+
+
+def distributions(families: tuple[str, ...]) -> dict:
+    from optuna.distributions import CategoricalDistribution, IntDistribution
+
+    return {"student.family": CategoricalDistribution(list(families)),
+            "student.widths": CategoricalDistribution(list(SPACE["widths"])),
+            "student.lgn_widths": CategoricalDistribution(list(SPACE["lgn_widths"])),
+            "student.bits": IntDistribution(min(SPACE["bits"]), max(SPACE["bits"]))}
+
+
+def replay(name: str, seed: int, table: dict[tuple, tuple[float, float, float]], families: tuple[str, ...],
+           trials: int = TRIALS, max_attempts: int = 50) -> tuple[list[tuple], float]:
+    """The configurations ``name`` runs, in order, and its own wall seconds."""
+    import optuna
+
+    from search.study import optuna_sampler
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(directions=["maximize" if d == "max" else "minimize" for d in DIRECTIONS],
+                                sampler=optuna_sampler(name, seed, trials))
+    space, seen, ran = distributions(families), set(), []
+    start = time.perf_counter()
+    while len(ran) < trials:
+        for attempt in range(max_attempts):
+            trial = study.ask(space)
+            key = point_key({k.removeprefix("student."): v for k, v in trial.params.items()})
+            if key in seen and attempt < max_attempts - 1:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)  # a duplicate: never a second COMPLETE copy
+                continue
+            break
+        seen.add(key)
+        ran.append(key)
+        study.tell(trial, list(table[key]))
+    return ran, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="configs/data/demo.yaml")
+    parser.add_argument("--cache", default="data")
+    parser.add_argument("--grid", default="data/student-grid")
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--families", default="qkeras,hgq")
+    args = parser.parse_args()
+    families = tuple(args.families.split(","))
+    rows = build(args.data, args.cache, args.grid, args.jobs, families)
+    table = {tuple(r["key"]): (r["val_auc"], r["yosys_lut"], r["latency_ns"]) for r in rows if r["family"] in families}
+    missing = {k for k in grid() if k[0] in families} - set(table)
+    if missing:
+        raise SystemExit(f"the grid lacks {len(missing)} points: {sorted(missing)[:3]} …")
+    keys = list(table)
+    values = np.array([table[k] for k in keys])
+    reference = fixed_reference(["auc", "lut", "latency_ns"], DIRECTIONS, [None] * 3,
+                                [Constraint("latency_ns", max=100.0)], HARDWARE.part)  # the quickstart's
+    best = hypervolume(values, DIRECTIONS, reference)
+    front = {k for k, on in zip(keys, pareto_mask(values, DIRECTIONS)) if on}
+
+    print(f"Ground truth: {len(table)} real trials (bench/student_grid.py), objectives val AUC (max), yosys LUT (min), "
+          f"latency ns (min); reference {reference[0]} AUC, {reference[1]:,.0f} LUT, {reference[2]:.0f} ns; "
+          f"true front {len(front)} points: {', '.join('-'.join(map(str, k)) for k in sorted(front))}\n")
+    print("| point | val AUC | yosys LUT | latency ns | on the true front |")
+    print("|---|---|---|---|---|")
+    for k in sorted(keys, key=lambda k: table[k][1]):
+        auc, lut, ns = table[k]
+        print(f"| {'-'.join(map(str, k))} | {auc:.4f} | {lut:,.0f} | {ns:.2f} | {'yes' if k in front else ''} |")
+
+    print(f"\nHypervolume fraction of the true front's after N trials, mean ± s.e. over {args.seeds} seeds:\n")
+    print("| sampler | " + " | ".join(f"N = {n}" for n in CHECKPOINTS) + " | whole front found by N = 16 | sampler ms / trial |")
+    print("|---|" + "---|" * (len(CHECKPOINTS) + 2))
+    for name in SAMPLERS:
+        fractions = {n: [] for n in CHECKPOINTS}
+        complete, seconds = 0, []
+        for seed in range(args.seeds):
+            ran, wall = replay(name, seed, table, families)
+            seconds.append(wall)
+            got = np.array([table[k] for k in ran])
+            for n in CHECKPOINTS:
+                fractions[n].append(hypervolume(got[:n], DIRECTIONS, reference) / best)
+            complete += front <= set(ran)
+        cells = [f"{np.mean(f):.3f} ± {np.std(f, ddof=1) / math.sqrt(len(f)):.3f}" for f in fractions.values()]
+        print(f"| {name} | " + " | ".join(cells) + f" | {complete}/{args.seeds} | {1000 * np.mean(seconds) / TRIALS:.1f} |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
