@@ -7,8 +7,8 @@ quickstart's: validation mean AUC (max), yosys LUTs (min), latency ns (min). Its
 
 Each sampler is run as the driver runs it (:func:`search.study.optuna_sampler` with the quickstart's 16-trial
 budget, the quickstart's distributions: bits an integer range): a configuration already run is told FAIL at once
-and the sampler asked again (``StudySearcher``'s distinct configurations), a new one is told the point's real
-objectives. The hypervolume after N trials, as a fraction of the whole grid's, uses the driver's fixed reference
+and the sampler asked again, and one still stuck after 50 asks gets an unseen configuration drawn at random
+(``StudySearcher``'s distinct configurations); a new one is told the point's real objectives. The hypervolume after N trials, as a fraction of the whole grid's, uses the driver's fixed reference
 (AUC ½, the part's LUT capacity, the 100 ns latency constraint). Mean ± standard error over seeds; the last
 column is the share of seeds that hold every point of the true front after 16 trials.
 
@@ -42,6 +42,10 @@ def distributions(families: tuple[str, ...]) -> dict:
             "student.bits": IntDistribution(min(SPACE["bits"]), max(SPACE["bits"]))}
 
 
+def key_of(params: dict) -> tuple[str, str, int]:
+    return point_key({k.removeprefix("student."): v for k, v in params.items()})
+
+
 def replay(name: str, seed: int, table: dict[tuple, tuple[float, float, float]], families: tuple[str, ...],
            trials: int = TRIALS, max_attempts: int = 50) -> tuple[list[tuple], float]:
     """The configurations ``name`` runs, in order, and its own wall seconds."""
@@ -52,16 +56,26 @@ def replay(name: str, seed: int, table: dict[tuple, tuple[float, float, float]],
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(directions=["maximize" if d == "max" else "minimize" for d in DIRECTIONS],
                                 sampler=optuna_sampler(name, seed, trials))
-    space, seen, ran = distributions(families), set(), []
+    from search.study_searcher import config_key, unseen_configuration
+
+    space, seen, ran, configs = distributions(families), set(), [], []
     start = time.perf_counter()
     while len(ran) < trials:
         for attempt in range(max_attempts):
             trial = study.ask(space)
-            key = point_key({k.removeprefix("student."): v for k, v in trial.params.items()})
+            key = key_of(trial.params)
             if key in seen and attempt < max_attempts - 1:
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)  # a duplicate: never a second COMPLETE copy
                 continue
+            if key in seen:  # still stuck: StudySearcher draws an unseen configuration, if any is left
+                params = unseen_configuration(space, {config_key(p) for p in configs}, trial.number)
+                if params is not None:
+                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                    study.enqueue_trial(params)
+                    trial = study.ask(space)
+                    key = key_of(trial.params)
             break
+        configs.append(trial.params)
         seen.add(key)
         ran.append(key)
         study.tell(trial, list(table[key]))

@@ -7,7 +7,9 @@
   frequent in this product's small categorical spaces. Such a suggestion is told FAIL at once (samplers learn
   nothing from a FAIL, so it neither counts twice in ``best_trials`` nor fills NSGA-II's population with clones)
   and marked ``flowad.duplicate_of``; the sampler is asked again, up to ``max_attempts`` times, and only a new
-  configuration becomes a trial (when the space is exhausted the last suggestion runs). Parameters the trial's
+  configuration becomes a trial. A sampler still stuck after that (TPE converges onto a few points of a small
+  space) gets an unseen configuration drawn at random (``flowad.drawn_unseen``); only when the space is
+  exhausted does the last suggestion run again. Parameters the trial's
   family ignores do not make a configuration new.
 - **Constraints reach the sampler.** Each told trial carries its constraints' violations (``set_constraint``,
   ≤ 0 holds), so NSGA-II ranks by constrained domination and TPE and GP model feasibility, instead of learning
@@ -89,6 +91,15 @@ class StudySearcher(Searcher):
                 trial.set_user_attr(REASON_ATTR, f"a duplicate of {trial_label(first)}, never run")
                 study.tell(trial, state=_state("FAIL"))
                 continue
+            if first is not None:  # the sampler is stuck on what it has seen: an unseen configuration, if any is left
+                params = unseen_configuration(self.distributions, set(self.first), trial.number)
+                if params is not None:
+                    trial.set_user_attr(DUPLICATE_ATTR, trial_label(first))
+                    trial.set_user_attr(REASON_ATTR, f"a duplicate of {trial_label(first)}, never run")
+                    study.tell(trial, state=_state("FAIL"))
+                    study.enqueue_trial(params, user_attrs={DRAWN_ATTR: True})
+                    trial = study.ask(self.distributions)
+                    key = config_key(trial.params)
             trial.set_user_attr(TRIAL_ATTR, trial_label(trial.number))
             self.first.setdefault(key, trial.number)
             self.number[trial_id] = trial.number
@@ -113,6 +124,34 @@ class StudySearcher(Searcher):
 
     def restore(self, checkpoint_path: str) -> None:
         raise RuntimeError("a flowad search resumes from its Optuna study, never from Tune's searcher snapshot")
+
+
+DRAWN_ATTR = "flowad.drawn_unseen"
+"""User attribute of a trial whose configuration was drawn at random among the unseen ones, because the sampler
+proposed only configurations already run ``max_attempts`` times in a row (TPE does in small spaces)."""
+
+
+def unseen_configuration(distributions: dict, seen: set[str], seed: int, draws: int = 2000) -> dict | None:
+    """Parameters drawn uniformly from ``distributions`` whose :func:`config_key` is not in ``seen``, or None when
+    ``draws`` draws find none (the space is exhausted, or nearly)."""
+    import numpy as np
+    from optuna.distributions import CategoricalDistribution, IntDistribution
+
+    rng = np.random.default_rng(seed)
+    for _ in range(draws):
+        params = {}
+        for name, d in distributions.items():
+            if isinstance(d, CategoricalDistribution):
+                params[name] = d.choices[rng.integers(len(d.choices))]
+            elif isinstance(d, IntDistribution):
+                params[name] = int(d.low + d.step * rng.integers((d.high - d.low) // d.step + 1))
+            elif d.log:
+                params[name] = float(np.exp(rng.uniform(np.log(d.low), np.log(d.high))))
+            else:
+                params[name] = float(rng.uniform(d.low, d.high))
+        if config_key(params) not in seen:
+            return params
+    return None
 
 
 def tell(study, number: int, result: dict, metrics: list[str], error: bool = False, reason: str = "",

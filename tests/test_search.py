@@ -294,6 +294,26 @@ def test_the_study_searcher_never_reruns_a_configuration_until_the_space_is_exha
     assert study.trials[int(third[TRIAL_KEY][1:])].values == [0.7, 5.0]
 
 
+def test_a_sampler_stuck_on_seen_configurations_gets_an_unseen_one_until_the_space_is_exhausted(tmp_path):
+    import optuna
+
+    from search.study import TRIAL_KEY
+    from search.study_searcher import DRAWN_ATTR, StudySearcher
+
+    study, ref, space = space_study(tmp_path, choices=(1, 2, 3))
+    searcher = StudySearcher(ref, space, ["auc", "lut"], max_attempts=5)
+    searcher.study.sampler = optuna.samplers.PartialFixedSampler({"student.bits": 1}, optuna.samplers.RandomSampler(0))
+    ran = []
+    for tune_id in "abcd":
+        config = searcher.suggest(tune_id)
+        searcher.on_trial_complete(tune_id, {"auc": 0.5 + 0.1 * len(ran), "lut": 10.0})
+        ran.append(config["student.bits"])
+    assert ran[0] == 1 and sorted(ran[:3]) == [1, 2, 3]  # the sampler only ever proposes 1
+    assert ran[3] == 1  # exhausted: the last suggestion runs again, as before
+    drawn = [t for t in searcher.study.trials if t.user_attrs.get(DRAWN_ATTR)]
+    assert [t.params["student.bits"] for t in drawn] == ran[1:3] and all(TRIAL_KEY not in t.params for t in drawn)
+
+
 @pytest.mark.parametrize("sampler", ["nsga2", "tpe", "gp", "random"])
 def test_a_searcher_that_has_asked_its_study_still_pickles_and_carries_on_where_it_is_unpickled(tmp_path, sampler):
     """Tune pickles its searcher; an open study is not picklable with every Optuna (5.1's NSGA-II holds a lock)."""
