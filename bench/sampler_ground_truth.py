@@ -8,8 +8,9 @@ quickstart's: validation mean AUC (max), yosys LUTs (min), latency ns (min). Its
 Each sampler is run as the driver runs it (:func:`search.study.optuna_sampler` with the quickstart's 16-trial
 budget, the quickstart's distributions: bits an integer range): a configuration already run is told FAIL at once
 and the sampler asked again, and one still stuck after 50 asks gets an unseen configuration drawn at random
-(``StudySearcher``'s distinct configurations); a new one is told the point's real objectives. The hypervolume after N trials, as a fraction of the whole grid's, uses the driver's fixed reference
-(AUC ½, the part's LUT capacity, the 100 ns latency constraint). Mean ± standard error over seeds; the last
+(``StudySearcher``'s distinct configurations); a new one is told the point's real objectives. The hypervolume
+after N trials, as a fraction of the whole grid's, uses the driver's fixed reference (AUC ½, the part's LUT
+capacity, the 100 ns latency constraint). Mean ± standard error over seeds; the last
 column is the share of seeds that hold every point of the true front after 16 trials.
 
 Usage: python bench/sampler_ground_truth.py [--grid data/student-grid] [--seeds 20] (builds what the grid lacks)
