@@ -236,8 +236,8 @@ class SearchConfig:
     the dataset). Name the ones an anomaly trigger is for; heavy signals the menu already keeps add only
     zeros to a pure efficiency."""
     sampler: str = "random"
-    """Optuna sampler: ``random`` by default, the one that measured best on real trials of the quickstart's space
-    (docs/search.md, "Which sampler"); ``nsga2``, ``tpe`` and ``gp`` are there for larger spaces, where that
+    """Optuna sampler: ``random`` by default, which tied for best (with TPE and GP, NSGA-II below) on real trials of
+    the quickstart's space and costs nothing (docs/search.md, "Which sampler"); ``nsga2``, ``tpe`` and ``gp`` are there for larger spaces, where that
     measurement says nothing."""
     trials: int = 12
     concurrency: int = 2
