@@ -5,7 +5,8 @@ d4) on the demo data with the quickstart's recipe and then with one lever added 
 (a distillation never reads test), means over the quickstart's five signals:
 
 - AUC retained, (student AUC − ½) / (teacher AUC − ½), and the student's AUC;
-- kept together: of the signal events the teacher's 3 kHz cut keeps, the share the student's 3 kHz cut keeps too;
+- kept together: of the signal events the teacher's 3 kHz cut keeps, the share the student's 3 kHz cut keeps too,
+  every signal of the dataset pooled (the demo's nine: the four heavy ones the menu keeps are most of it);
 - pure efficiency at 3 kHz, the student's beside the teacher's;
 - Spearman teacher ↔ student on ZeroBias, and each score's Spearman with ΣET on ZeroBias.
 

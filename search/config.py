@@ -29,14 +29,14 @@ from flowad.teacher.config import TeacherConfig
 SAMPLERS = ("nsga2", "tpe", "random", "gp")
 METRICS = {"auc": "max", "tpr_at_rate": "max", "pure_tpr_at_rate": "max", "auc_retained": "max",
            "lut": "min", "ff": "min", "dsp": "min", "bram": "min", "latency_ns": "min", "latency_cycles": "min",
-           "ii": "min", "emd": "min", "spearman": "max", "rate_khz": "min", "kept_together": "max",
-           "student_sum_et_spearman": "min"}
+           "ii": "min", "emd": "min", "spearman": "max", "rate_khz": "min", "kept_together": "max"}
 """Trial metrics an objective or constraint may name, with their natural direction; also ``<metric>/<signal>``
 for the per-signal ones. All physics metrics are measured on the validation split (rate cuts set there too):
 ``auc``, ``tpr_at_rate`` (signal efficiency at ``distill.rate_khz``, 3 kHz by default) and ``pure_tpr_at_rate``
 (the part of it the emulated Level-1 menu does not keep) are means over the search's ``signals``; ``kept_together``
-is the share of the signal events the teacher's rate cut keeps that the student's keeps too, and
-``student_sum_et_spearman`` the student score's rank correlation with ΣET on ZeroBias."""
+is the mean over ``signals`` of the share of each signal's events the teacher's rate cut keeps that the student's
+keeps too. Trials also log ``student_sum_et_spearman`` and ``teacher_sum_et_spearman`` (each score's rank
+correlation with ΣET on ZeroBias), which are not objectives: −1 would be as much "only ΣET" as +1."""
 PER_SIGNAL_METRICS = tuple(SIGNAL_METRICS)
 SPACE_KEYS = ("teacher.kind", "teacher.architecture", "teacher.depth", "teacher.hidden", "student.family",
               "student.widths", "student.lgn_widths", "student.bits", "student.integer_bits", "student.beta",
@@ -271,6 +271,8 @@ class SearchConfig:
         check(1 <= self.trials <= 100_000, "trials", f"must be in [1, 100000], got {self.trials}")
         check(1 <= self.concurrency <= 1024, "concurrency", f"must be in [1, 1024], got {self.concurrency}")
         check(self.population is None or self.population >= 2, "population", f"must be ≥ 2, got {self.population}")
+        check(self.population is None or self.sampler == "nsga2", "population",
+              f"only NSGA-II has a population (sampler is {self.sampler!r}): set sampler: nsga2, or drop population")
         for key, name in self.estimators.items():
             check(key in STUDENT_FAMILIES or key in DESIGN_KINDS, f"estimators.{key}",
                   f"keys are student families ({', '.join(STUDENT_FAMILIES)}) or design kinds ({', '.join(DESIGN_KINDS)})")

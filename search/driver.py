@@ -2,7 +2,7 @@
 
 ``run_search`` opens the search's MLflow parent run and its durable Optuna study (:mod:`search.study`), brings
 the two into agreement (:mod:`search.reconcile`), and runs a ``Tuner`` whose searcher asks the study
-(:mod:`search.study_searcher`: NSGA-II by default, distinct configurations, interrupted trials first), with a
+(:mod:`search.study_searcher`: random sampling by default, distinct configurations, interrupted trials first), with a
 concurrency limit, the dominated-at-rung scheduler of :mod:`search.pruning` and retries for lost workers.
 ``--resume`` never restores Tune's own snapshot: it starts a new Tuner for what the study and MLflow say is
 left, so a driver killed at any moment loses at most the work of the trials that were running.

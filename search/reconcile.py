@@ -102,5 +102,8 @@ def reconcile(study, search_run: tracking.SearchRun, metrics: list[str], constra
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
         if TRIAL_ATTR not in trial.user_attrs:  # asked, never run (or a duplicate whose answer was never told)
             study._storage.set_trial_user_attr(trial._trial_id, REASON_ATTR, "suggestion abandoned by a stopped driver")
-            study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
+            if trial.state == TrialState.WAITING:  # an enqueued draw never asked (Optuna cannot tell a WAITING trial)
+                study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+            else:
+                study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
     return out

@@ -8,8 +8,8 @@
   nothing from a FAIL, so it neither counts twice in ``best_trials`` nor fills NSGA-II's population with clones)
   and marked ``flowad.duplicate_of``; the sampler is asked again, up to ``max_attempts`` times, and only a new
   configuration becomes a trial. A sampler still stuck after that (TPE converges onto a few points of a small
-  space) gets an unseen configuration drawn at random (``flowad.drawn_unseen``); only when the space is
-  exhausted does the last suggestion run again. Parameters the trial's
+  space) gets an unseen configuration drawn at random (``flowad.drawn_unseen``); only when 2,000 draws find
+  none (the space is exhausted, or nearly) does the last suggestion run again. Parameters the trial's
   family ignores do not make a configuration new.
 - **Constraints reach the sampler.** Each told trial carries its constraints' violations (``set_constraint``,
   ≤ 0 holds), so NSGA-II ranks by constrained domination and TPE and GP model feasibility, instead of learning
@@ -146,7 +146,7 @@ def unseen_configuration(distributions: dict, seen: set[str], seed: int, draws: 
             elif isinstance(d, IntDistribution):
                 params[name] = int(d.low + d.step * rng.integers((d.high - d.low) // d.step + 1))
             elif d.log:
-                params[name] = float(np.exp(rng.uniform(np.log(d.low), np.log(d.high))))
+                params[name] = float(np.clip(np.exp(rng.uniform(np.log(d.low), np.log(d.high))), d.low, d.high))
             else:
                 params[name] = float(rng.uniform(d.low, d.high))
         if config_key(params) not in seen:

@@ -127,7 +127,9 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
     metrics["auc_retained"] = float(np.mean(retained)) if retained else float("nan")
     metrics["emd"] = float(report.agreement[prepared.background]["emd"])
     metrics["spearman"] = float(report.agreement[prepared.background]["spearman"])
-    metrics.update({k: float(v) for k, v in report.fidelity.items()})
+    kept = [v for v in (report.agreement[p]["kept_together"] for p in signals if p in report.agreement) if np.isfinite(v)]
+    metrics["kept_together"] = float(np.mean(kept)) if kept else float("nan")  # over the search's signals, like auc
+    metrics.update({k: float(v) for k, v in report.fidelity.items() if k.endswith("sum_et_spearman")})
     metrics.update({f"student_{k}": float(v) for k, v in report.summary.items() if isinstance(v, (int, float))})
 
     spec = trial_hardware(search, params)

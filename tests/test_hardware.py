@@ -202,6 +202,17 @@ def test_synth_without_yosys_uses_the_model_and_says_so(tmp_path, monkeypatch):
     assert not cost(design, "yosys", student, tmp_path / "ys").available
 
 
+def test_a_family_without_a_calibration_gets_no_number(tmp_path, monkeypatch):
+    from flowad.hardware.estimators import distributed_arithmetic
+
+    student = trained("qkeras")
+    design = build_design(student, DA, tmp_path / "design")
+    monkeypatch.delitem(distributed_arithmetic.LUT_PER_ADDER_COST, "qkeras")
+    for estimator in ("da4ml", "synth"):
+        report = cost(design, estimator, student, tmp_path / estimator)
+        assert not report.available and report.lut is None and "no yosys calibration" in report.notes, report
+
+
 def test_front_table_marks_model_figures(tmp_path):
     import pandas as pd
 

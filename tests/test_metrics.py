@@ -44,7 +44,7 @@ def test_kept_together_counts_only_what_the_teachers_cut_keeps():
 
     teacher = np.arange(10.0)  # the teacher's cut at 6.5 keeps events 7, 8, 9
     assert kept_together(teacher, teacher, 6.5, 6.5) == 1.0
-    student = np.array([9, 9, 9, 9, 9, 9, 9, 0, 9, 0.0])  # keeps 7 of 10, but only one of the teacher's three
+    student = np.array([9, 9, 9, 9, 9, 9, 9, 0, 9, 0.0])  # keeps 8 of 10, but only one of the teacher's three
     assert kept_together(teacher, student, 6.5, 5.0) == 1 / 3
     assert np.isnan(kept_together(teacher, student, 99.0, 5.0))  # the teacher keeps nothing
     assert np.isnan(kept_together(teacher, student, 6.5, float("nan")))  # no student cut on this data

@@ -113,6 +113,7 @@ def test_a_search_with_no_finished_trial_has_an_empty_front_not_a_crash():
      "space.student.integer_bits: the combination student.integer_bits=3, student.family=qkeras, student.widths=8, student.bits=3"),
     (lambda y: y.replace("{metric: auc}", "{metric: auc/no_such_signal}"), "signal 'no_such_signal'"),
     (lambda y: y.replace("ray: {storage_path:", "ray: {reuse_actors: true, storage_path:"), "ray.reuse_actors"),
+    (lambda y: y + "population: 6\n", "only NSGA-II has a population"),  # the default sampler is random
 ])
 def test_bad_search_configs_are_one_line(tmp_path, micro_dataset, change, message):
     path = write(tmp_path, change(search_yaml(tmp_path, micro_dataset)))

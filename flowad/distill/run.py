@@ -301,7 +301,8 @@ def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
 def tail_fidelity(teacher: Scores, student: Scores, signals: list[str], background: str, split: str,
                   cuts: tuple[float, float], sum_et: np.ndarray | None) -> dict[str, float]:
     """Where the trigger lives: ``kept_together``, the share of the signal events the teacher's rate cut keeps that
-    the student's keeps too (all signals pooled); and each score's Spearman correlation with ΣET on the background
+    the student's keeps too (every signal of the dataset pooled; ``agreement[signal]["kept_together"]`` has it
+    per signal); and each score's Spearman correlation with ΣET on the background
     (how much of it is only the crossing's activity, which the menu and a ΣET cut already see)."""
     pooled = [np.concatenate([s[p][split] for p in signals]) if signals else np.zeros(0) for s in (teacher, student)]
     out = {"kept_together": kept_together(*pooled, *cuts)}

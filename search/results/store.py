@@ -12,7 +12,7 @@ from typing import Any
 from flowad.atomic import write_text_atomic
 from flowad.hashing import content_hash
 
-RESULTS_VERSION = 1
+RESULTS_VERSION = 2
 """Part of every unit's key: raise it when what a unit measures changes, so old numbers are not reused."""
 
 

@@ -45,7 +45,8 @@ class HardwareReport:
 
     @property
     def synthesised(self) -> bool:
-        """True when the figures come from real synthesis (yosys, vendor tools), not from a model of the design."""
+        """True when the figures come from a synthesis tool run on the design (yosys logic synthesis, vendor HLS C
+        synthesis reports), not from a model or surrogate of it."""
         entry = ESTIMATORS.get(self.source or self.estimator)
         return bool(entry and entry.synthesis)
 
@@ -61,7 +62,7 @@ class EstimatorEntry:
     surrogate: bool = False
     summary: str = ""
     synthesis: bool = False
-    """Real logic synthesis of the design (its figures are measured, not modelled)."""
+    """A synthesis tool run on the design (yosys, vendor HLS): its figures are the tool's, not a model's."""
 
 
 ESTIMATORS: dict[str, EstimatorEntry] = {}

@@ -83,6 +83,8 @@ def synth_or_model(design, student, workdir: Path) -> HardwareReport:
     from flowad.hardware.estimators.registry import ESTIMATORS
 
     model = ESTIMATORS[MODEL_OF[design.kind]].fn(design, student, workdir)
+    if not model.available:  # e.g. a family the da4ml model has no calibration for: no number, the reason instead
+        return unavailable("synth", f"{MODEL_OF[design.kind]} model unavailable: {model.notes}")
     figures = ("lut", "ff", "dsp", "bram", "latency_cycles", "latency_ns", "ii")
     if model.lut >= SYNTH_BELOW_LUT or shutil.which("yosys") is None:
         why = f"≥ {SYNTH_BELOW_LUT:,} LUTs" if model.lut >= SYNTH_BELOW_LUT else "yosys not on PATH"
