@@ -237,8 +237,8 @@ class SearchConfig:
     zeros to a pure efficiency."""
     sampler: str = "random"
     """Optuna sampler: ``random`` by default, which tied for best (with TPE and GP, NSGA-II below) on real trials of
-    the quickstart's space and costs nothing (docs/search.md, "Which sampler"); ``nsga2``, ``tpe`` and ``gp`` are there for larger spaces, where that
-    measurement says nothing."""
+    the quickstart's space and costs nothing (docs/search.md, "Which sampler"); ``nsga2``, ``tpe`` and ``gp`` are
+    there for larger spaces, where that measurement says nothing."""
     trials: int = 12
     concurrency: int = 2
     resources: Resources = field(default_factory=Resources)

@@ -87,16 +87,12 @@ class StudySearcher(Searcher):
             first = self.first.get(key)
             if first is not None and attempt < self.max_attempts - 1:
                 self.skipped += 1
-                trial.set_user_attr(DUPLICATE_ATTR, trial_label(first))
-                trial.set_user_attr(REASON_ATTR, f"a duplicate of {trial_label(first)}, never run")
-                study.tell(trial, state=_state("FAIL"))
+                answer_duplicate(study, trial, first)
                 continue
             if first is not None:  # the sampler is stuck on what it has seen: an unseen configuration, if any is left
                 params = unseen_configuration(self.distributions, set(self.first), trial.number)
                 if params is not None:
-                    trial.set_user_attr(DUPLICATE_ATTR, trial_label(first))
-                    trial.set_user_attr(REASON_ATTR, f"a duplicate of {trial_label(first)}, never run")
-                    study.tell(trial, state=_state("FAIL"))
+                    answer_duplicate(study, trial, first)
                     study.enqueue_trial(params, user_attrs={DRAWN_ATTR: True})
                     trial = study.ask(self.distributions)
                     key = config_key(trial.params)
@@ -124,6 +120,13 @@ class StudySearcher(Searcher):
 
     def restore(self, checkpoint_path: str) -> None:
         raise RuntimeError("a flowad search resumes from its Optuna study, never from Tune's searcher snapshot")
+
+
+def answer_duplicate(study, trial, first: int) -> None:
+    """Tell a suggestion of a configuration study trial ``first`` already ran as FAIL, marked as its duplicate."""
+    trial.set_user_attr(DUPLICATE_ATTR, trial_label(first))
+    trial.set_user_attr(REASON_ATTR, f"a duplicate of {trial_label(first)}, never run")
+    study.tell(trial, state=_state("FAIL"))
 
 
 DRAWN_ATTR = "flowad.drawn_unseen"
