@@ -5,10 +5,11 @@ HGQ's β at 1e-7, every configuration distilled, shipped as its design and synth
 quickstart's: validation mean AUC (max), yosys LUTs (min), latency ns (min). Its Pareto front is known exactly.
 ``--families qkeras,hgq`` (the default) keeps the 20 MLP points: an LGN point takes ~10 min to distil on 2 cores.
 
-Each sampler is run as the driver runs it (:func:`search.study.optuna_sampler` with the quickstart's 16-trial
-budget, the quickstart's distributions: bits an integer range): a configuration already run is told FAIL at once
-and the sampler asked again, and one still stuck after 50 asks gets an unseen configuration drawn at random
-(``StudySearcher``'s distinct configurations); a new one is told the point's real objectives. The hypervolume
+Each sampler is run by the driver's own searcher (``search.study_searcher.replay`` over a ``StudySearcher`` on an
+in-memory study: :func:`search.study.optuna_sampler` with the quickstart's 16-trial budget, the quickstart's
+distributions, bits an integer range, its 100 ns constraint told): a configuration already run is told FAIL at once
+and the sampler asked again, one still stuck after 50 asks gets an unseen configuration drawn at random, and a new
+one is told the point's real objectives. The hypervolume
 after N trials, as a fraction of the whole grid's, uses the driver's fixed reference (AUC ½, the part's LUT
 capacity, the 100 ns latency constraint). Mean ± standard error over seeds; the last
 column is the share of seeds that hold every point of the true front after 16 trials.
@@ -47,40 +48,26 @@ def key_of(params: dict) -> tuple[str, str, int]:
     return point_key({k.removeprefix("student."): v for k, v in params.items()})
 
 
+QUICKSTART_CONSTRAINTS = (Constraint("latency_ns", max=100.0),)
+METRICS = ["auc", "lut", "latency_ns"]
+
+
 def replay(name: str, seed: int, table: dict[tuple, tuple[float, float, float]], families: tuple[str, ...],
-           trials: int = TRIALS, max_attempts: int = 50) -> tuple[list[tuple], float]:
-    """The configurations ``name`` runs, in order, and its own wall seconds."""
+           trials: int = TRIALS) -> tuple[list[tuple], float]:
+    """The configurations ``name`` runs, in order, and the searcher's own wall seconds: the driver's
+    ``StudySearcher`` itself (duplicates told FAIL, unseen draws, constraints told), on an in-memory study."""
     import optuna
 
-    from search.study import optuna_sampler
+    from search.study import IN_MEMORY, StudyRef
+    from search.study_searcher import StudySearcher, replay as replay_searcher
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(directions=["maximize" if d == "max" else "minimize" for d in DIRECTIONS],
-                                sampler=optuna_sampler(name, seed, trials))
-    from search.study_searcher import config_key, unseen_configuration
-
-    space, seen, ran, configs = distributions(families), set(), [], []
+    ref = StudyRef(IN_MEMORY, f"ground-truth-{name}-{seed}",
+                   tuple("maximize" if d == "max" else "minimize" for d in DIRECTIONS), name, seed, trials)
+    searcher = StudySearcher(ref, distributions(families), METRICS, QUICKSTART_CONSTRAINTS)
     start = time.perf_counter()
-    while len(ran) < trials:
-        for attempt in range(max_attempts):
-            trial = study.ask(space)
-            key = key_of(trial.params)
-            if key in seen and attempt < max_attempts - 1:
-                study.tell(trial, state=optuna.trial.TrialState.FAIL)  # a duplicate: never a second COMPLETE copy
-                continue
-            if key in seen:  # still stuck: StudySearcher draws an unseen configuration, if any is left
-                params = unseen_configuration(space, {config_key(p) for p in configs}, trial.number)
-                if params is not None:
-                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                    study.enqueue_trial(params)
-                    trial = study.ask(space)
-                    key = key_of(trial.params)
-            break
-        configs.append(trial.params)
-        seen.add(key)
-        ran.append(key)
-        study.tell(trial, list(table[key]))
-    return ran, time.perf_counter() - start
+    ran = replay_searcher(searcher, lambda params: list(table[key_of(params)]), trials)
+    return [key_of(p) for p in ran], time.perf_counter() - start
 
 
 def main() -> None:
@@ -101,7 +88,7 @@ def main() -> None:
     keys = list(table)
     values = np.array([table[k] for k in keys])
     reference = fixed_reference(["auc", "lut", "latency_ns"], DIRECTIONS, [None] * 3,
-                                [Constraint("latency_ns", max=100.0)], HARDWARE.part)  # the quickstart's
+                                list(QUICKSTART_CONSTRAINTS), HARDWARE.part)  # the quickstart's
     best = hypervolume(values, DIRECTIONS, reference)
     front = {k for k, on in zip(keys, pareto_mask(values, DIRECTIONS)) if on}
 

@@ -12,7 +12,7 @@ process. Where it lives:
 
 A study trial that became a search trial carries the user attribute ``flowad.trial`` (its stable id, ``t0007``:
 the MLflow run's ``flowad.trial_id`` tag, the same in every driver that runs it). Trials the sampler proposed
-twice are told the first one's result at once and carry ``flowad.duplicate_of`` instead (:mod:`search.study_searcher`).
+twice are told FAIL at once and carry ``flowad.duplicate_of`` instead (:mod:`search.study_searcher`).
 """
 
 from __future__ import annotations
@@ -91,9 +91,16 @@ def optuna_sampler(name: str, seed: int, trials: int, population: int | None = N
     return optuna.samplers.RandomSampler(seed=seed)
 
 
+IN_MEMORY = "memory://"
+"""A study URL that keeps the study in this process only: replays of a sampler on known results (benches,
+results, tests), never a search, which must survive its driver."""
+
+
 def storage(url: str):
     import optuna
 
+    if url == IN_MEMORY:
+        return optuna.storages.InMemoryStorage()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})

@@ -29,7 +29,7 @@ made, so the searcher holds a :class:`~search.study.StudyRef` and opens the stud
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ray.tune.search import Searcher
 
@@ -120,6 +120,26 @@ class StudySearcher(Searcher):
 
     def restore(self, checkpoint_path: str) -> None:
         raise RuntimeError("a flowad search resumes from its Optuna study, never from Tune's searcher snapshot")
+
+
+def replay(searcher: StudySearcher, objectives: Callable[[dict], list[float]], trials: int) -> list[dict]:
+    """Run ``trials`` trials through ``searcher`` as the driver does, each told ``objectives(params)`` (one value per
+    ``searcher.metrics``) as a trial that ran to its end; the parameters of the trials in the order they ran.
+
+    This is how a sampler is measured on known results (bench/sampler_ground_truth.py, the results' sampler
+    smoke test): the suggestions, the duplicate answers and the unseen draws are the searcher's own, not a copy.
+    Stops early when the searcher has nothing left to suggest."""
+    ran = []
+    for i in range(trials):
+        trial_id = f"replay-{i}"
+        config = searcher.suggest(trial_id)
+        if config is None:
+            break
+        params = {k: v for k, v in config.items() if k != TRIAL_KEY}
+        result = dict(zip(searcher.metrics, objectives(params), strict=True))
+        searcher.on_trial_complete(trial_id, {**result, "mlflow_run_id": trial_id})
+        ran.append(params)
+    return ran
 
 
 def answer_duplicate(study, trial, first: int) -> None:

@@ -315,6 +315,29 @@ def test_a_sampler_stuck_on_seen_configurations_gets_an_unseen_one_until_the_spa
     assert [t.params["student.bits"] for t in drawn] == ran[1:3] and all(TRIAL_KEY not in t.params for t in drawn)
 
 
+@pytest.mark.parametrize("sampler", ["nsga2", "tpe", "random"])
+def test_a_replay_runs_the_searcher_itself_every_configuration_once_each_told_its_own_values(sampler):
+    """The samplers are measured with this replay (bench/sampler_ground_truth.py): a copy of the searcher's rules
+    there could drift from what searches do; here a duplicate told COMPLETE, or a value told to the wrong
+    configuration, fails."""
+    from optuna.trial import TrialState
+
+    from search.config import Parameter
+    from search.study import DUPLICATE_ATTR, IN_MEMORY, StudyRef, distributions, search_trials
+    from search.study_searcher import StudySearcher, replay
+
+    space = distributions({"student.widths": Parameter(choices=("8", "16", "32")), "student.bits": Parameter(low=4, high=5, integer=True)})
+    truth = {(w, b): [0.5 + 0.01 * int(w) + 0.001 * b, float(int(w) * b)] for w in ("8", "16", "32") for b in (4, 5)}
+    searcher = StudySearcher(StudyRef(IN_MEMORY, "replay", ("maximize", "minimize"), sampler, 0, 6), space, ["auc", "lut"])
+    ran = replay(searcher, lambda p: truth[(p["student.widths"], p["student.bits"])], 6)
+    keys = [(p["student.widths"], p["student.bits"]) for p in ran]
+    assert sorted(keys) == sorted(truth)  # six trials, the six configurations, none twice
+    told = search_trials(searcher.study)
+    assert [t.state for t in told] == [TrialState.COMPLETE] * 6
+    assert all(t.values == truth[(t.params["student.widths"], t.params["student.bits"])] for t in told)
+    assert all(t.state == TrialState.FAIL for t in searcher.study.trials if DUPLICATE_ATTR in t.user_attrs)
+
+
 @pytest.mark.parametrize("sampler", ["nsga2", "tpe", "gp", "random"])
 def test_a_searcher_that_has_asked_its_study_still_pickles_and_carries_on_where_it_is_unpickled(tmp_path, sampler):
     """Tune pickles its searcher; an open study is not picklable with every Optuna (5.1's NSGA-II holds a lock)."""

@@ -8,9 +8,9 @@ student the student study distilled, shipped and synthesised (its seeds' mean va
 latency) is a real trial, and per family a least-squares line in log(static size) (weights × bits, or gates:
 the family's own :meth:`~flowad.student.base.Student.static_cost`) predicts AUC, log LUTs and latency for any
 point of a space shaped like the quickstart's (family, MLP widths, LGN widths, bits; 3 × 9 × 7 + 5 × 6 points,
-every one enumerated, so the best reachable hypervolume is known). A sampler is run as the driver runs it: the
-same Optuna samplers (:func:`search.study.sampler`), a configuration already run is told its known result and the
-sampler asked again (``StudySearcher``'s distinct configurations). Reported: the hypervolume after N trials as a
+every one enumerated, so the best reachable hypervolume is known). A sampler is run by the driver's own searcher
+(``search.study_searcher.replay``: the same Optuna samplers, a configuration already run told FAIL and the sampler
+asked again, an unseen one drawn when it is stuck). Reported: the hypervolume after N trials as a
 fraction of the whole space's, mean ± std over seeds, and each sampler's own wall time per trial.
 """
 
@@ -96,31 +96,29 @@ class Surrogate:
 
 
 def run_sampler(name: str, seed: int, trials: int, table: dict[tuple, tuple]) -> tuple[np.ndarray, float]:
-    """Objective values of ``trials`` distinct configurations in the order ``name`` proposed them, and its wall s."""
+    """Objective values of ``trials`` configurations in the order the driver's searcher ran them with sampler
+    ``name`` (``search.study_searcher.replay``: duplicates told FAIL, unseen draws), and its wall seconds.
+    LGN bits above 6 are distinct configurations to the searcher but the same point here, so a run can repeat a
+    point (it adds no hypervolume)."""
     import optuna
+    from optuna.distributions import CategoricalDistribution
 
-    from search.study import optuna_sampler
+    from search.study import IN_MEMORY, StudyRef
+    from search.study_searcher import StudySearcher, replay
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(directions=["maximize" if d == "max" else "minimize" for d in DIRECTIONS],
-                                sampler=optuna_sampler(name, seed, trials))
     space = {**SPACE, "family": tuple(f for f in SPACE["family"] if any(k[0] == f for k in table))}  # the fitted ones
-    seen: set[tuple] = set()
-    values = []
+    distributions = {f"student.{k}": CategoricalDistribution(list(v)) for k, v in space.items()}
+    ref = StudyRef(IN_MEMORY, f"{STUDY}-{name}-{seed}", tuple("maximize" if d == "max" else "minimize" for d in DIRECTIONS),
+                   name, seed, trials)
+    searcher = StudySearcher(ref, distributions, ["auc", "lut", "latency_ns"])
+
+    def objectives(params: dict) -> list[float]:
+        return list(table[point_key({k.removeprefix("student."): v for k, v in params.items()})])
+
     start = time.perf_counter()
-    while len(values) < trials and len(seen) < len(table):
-        for _ in range(50):
-            trial = study.ask()
-            params = {k: trial.suggest_categorical(k, list(v)) for k, v in space.items()}
-            key = point_key(params)
-            study.tell(trial, list(table[key]))
-            if key not in seen:
-                break
-        if key in seen:  # the sampler keeps proposing known points: the rest of the budget is spent
-            break
-        seen.add(key)
-        values.append(table[key])
-    return np.array(values), time.perf_counter() - start
+    ran = replay(searcher, objectives, trials)
+    return np.array([objectives(p) for p in ran]), time.perf_counter() - start
 
 
 def sampler_unit(cache: str, name: str, seed: int, trials: int, table: dict[tuple, tuple]) -> dict:
@@ -128,7 +126,7 @@ def sampler_unit(cache: str, name: str, seed: int, trials: int, table: dict[tupl
     Optuna version) like every other unit, so that re-rendering the report does not run the samplers again."""
     import optuna
 
-    spec = {"sampler": name, "seed": seed, "trials": trials, "optuna": optuna.__version__,
+    spec = {"sampler": name, "seed": seed, "trials": trials, "optuna": optuna.__version__, "searcher": "StudySearcher",
             "table": sorted([list(k), list(v)] for k, v in table.items())}
 
     def run() -> dict:
