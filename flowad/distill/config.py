@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flowad.distill.augment import AugmentConfig
 from flowad.distill.outliers import OutlierExposureConfig
+from flowad.distill.remix import RemixConfig
 from flowad.distill.target import TargetConfig
 from flowad.errors import check
 from flowad.student.base import LOSSES
@@ -54,8 +55,10 @@ class DistillConfig:
     loss: str = "mae"
     outlier_exposure: OutlierExposureConfig = field(default_factory=OutlierExposureConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    remix: RemixConfig = field(default_factory=RemixConfig)
+    """Teacher-labelled copies of crossings with more pile-up from the split's pool (calo view only)."""
     seed: int = 0
-    """Seed of the augmentation draws."""
+    """Seed of the augmentation and remixing draws."""
     rate_khz: float = 3.0
     early_stopping_events: int = 20_000
     """Validation ZeroBias events (before augmentation) whose loss decides the student's early stopping (0: all);

@@ -31,6 +31,7 @@ from flowad.data.readers import dataset_identity, view_full_scale
 from flowad.distill.config import DataSource, DistillConfig, TeacherRunConfig
 from flowad.distill.augment import energy_scaled
 from flowad.distill.outliers import sample_weights
+from flowad.distill.remix import PileupPool, remixed
 from flowad.distill.target import TargetTransform
 from flowad.errors import FlowadInputError
 from flowad.hashing import content_hash, derive_seed
@@ -198,14 +199,21 @@ def run_teacher(config: TeacherRunConfig, rate_khz: float = 3.0, split: str = "t
     return report
 
 
-def with_augmented(x: np.ndarray, scores: np.ndarray, teacher: Teacher, config: DistillConfig,
-                   split: str) -> tuple[np.ndarray, np.ndarray]:
-    """``x`` and its teacher scores, plus the teacher-scored energy-scaled copies of :mod:`augment`."""
+def with_augmented(x: np.ndarray, scores: np.ndarray, teacher: Teacher, config: DistillConfig, split: str,
+                   dataset: Path) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` and its teacher scores, plus teacher-scored energy-scaled copies (:mod:`~flowad.distill.augment`) and
+    pile-up remixed copies (:mod:`~flowad.distill.remix`, from ``split``'s own pool in ``dataset``)."""
     rng = np.random.default_rng(derive_seed(config.seed, "augment", split))
-    extra = energy_scaled(x, config.teacher.view, config.augment, rng)
-    if len(extra) == 0:
+    extra = [energy_scaled(x, config.teacher.view, config.augment, rng)]
+    if config.remix.fraction > 0:
+        if config.teacher.view != "calo":
+            raise FlowadInputError(f"pile-up remixing needs the calo view (the teacher reads {config.teacher.view!r})")
+        extra.append(remixed(x, PileupPool.of(dataset, split), config.remix,
+                             np.random.default_rng(derive_seed(config.seed, "remix", split))))
+    extra = [e for e in extra if len(e)]
+    if not extra:
         return x, scores
-    return np.concatenate([x, extra]), np.concatenate([scores, teacher.score(extra)])
+    return np.concatenate([x, *extra]), np.concatenate([scores, *(teacher.score(e) for e in extra)])
 
 
 @dataclass
@@ -244,9 +252,9 @@ def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
     prepared = prepared or prepare(config.data, config.teacher)
     bg_x, bg_s = prepared.arrays[prepared.background], prepared.scores[prepared.background]
     target = TargetTransform.fit(config.target, bg_s["train"])
-    x_train, s_train = with_augmented(bg_x["train"], bg_s["train"], prepared.teacher, config, "train")
+    x_train, s_train = with_augmented(bg_x["train"], bg_s["train"], prepared.teacher, config, "train", prepared.dataset)
     stop = slice(0, config.early_stopping_events or None)
-    x_val, s_val = with_augmented(bg_x["val"][stop], bg_s["val"][stop], prepared.teacher, config, "val")
+    x_val, s_val = with_augmented(bg_x["val"][stop], bg_s["val"][stop], prepared.teacher, config, "val", prepared.dataset)
     t_train, t_val = target(s_train), target(s_val)
     student = build_student(with_full_scale(config.student, prepared.dataset, config.teacher.view))
     weights = sample_weights(config.outlier_exposure, t_train, natural=len(bg_x["train"]))
