@@ -78,7 +78,8 @@ def invariants(work: Path, name: str, trials: int, logs: str) -> dict[str, int]:
     import optuna
     from mlflow.tracking import MlflowClient
 
-    from search.study import TRIAL_ATTR, search_trials
+    from search.study import search_trials
+    from search.tags import TRIAL_ATTR
 
     runs = child_runs(work, name)
     labels = [r.data.tags["flowad.trial_id"] for r in runs]

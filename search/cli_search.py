@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from flowad.errors import FlowadInputError
+from search.tags import HYPERVOLUME_REFERENCE, SEARCH
 
 DEFAULT_URI = "sqlite:///mlflow/mlflow.db"
 
@@ -114,16 +115,16 @@ def _pareto(args: argparse.Namespace) -> int:
     objectives = [o.strip().split(" ", 1) for o in parent.data.params.get("objectives", "max auc").split(",")]
     metrics, directions = [m for _, m in objectives], [d for d, _ in objectives]
     table = trials_table(children)
-    stored = dict(part.split("=", 1) for part in parent.data.tags.get("flowad.hypervolume_reference", "").split(", ") if "=" in part)
+    stored = dict(part.split("=", 1) for part in parent.data.tags.get(HYPERVOLUME_REFERENCE, "").split(", ") if "=" in part)
     summary = summarise(table, metrics, directions, [float(stored[m]) if m in stored else None for m in metrics])
     if summary.completed == 0:
-        raise FlowadInputError(f"search {parent.data.tags.get(tracking.SEARCH, '?')} has no finished trial, so no Pareto "
+        raise FlowadInputError(f"search {parent.data.tags.get(SEARCH, '?')} has no finished trial, so no Pareto "
                                f"front ({summary.failed} failed, {summary.pruned} stopped): see flowad search status")
     tagged = {run.info.run_id for run in children if run.data.tags.get("pareto") == "true"}
     if tagged:  # the front the search computed (with its constraints); recomputed only when untagged
         front = summary.table[summary.table["run_id"].isin(tagged)].sort_values(metrics[0], ascending=directions[0] == "min")
         summary = replace(summary, table=summary.table.assign(pareto=summary.table["run_id"].isin(tagged)), front=front)
-    name = parent.data.tags.get(tracking.SEARCH, "search")
+    name = parent.data.tags.get(SEARCH, "search")
     out = Path(args.out or f"out/pareto/{name}")
     from search.baselines import baselines_from_metrics
 

@@ -22,6 +22,7 @@ from flowad.errors import FlowadInputError
 from search import tracking
 from search.baselines import baselines_from_metrics, reference_metrics
 from search.config import SearchConfig, metric_signal
+from search.tags import TRIALS, TRIAL_ID, Outcome
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
         reference, reference_record = reference_metrics(search)
     search_run = tracking.open_search(search.tracking.uri, search.tracking.experiment, search.tracking.artifacts,
                                       search.name, search_params(search), config_text, resumed=previous)
-    tracking.client_for(search_run.uri).set_tag(search_run.parent_run_id, tracking.TRIALS_TAG, str(search.trials))
+    tracking.client_for(search_run.uri).set_tag(search_run.parent_run_id, TRIALS, str(search.trials))
     if reference_record is not None:
         tracking.log_metrics(search_run.uri, search_run.parent_run_id, reference)
         tracking.client_for(search_run.uri).log_dict(search_run.parent_run_id, reference_record, "reference/baselines.json")
@@ -208,13 +209,14 @@ def interrupt(search_run: tracking.SearchRun, study) -> None:
     """Ctrl-C: the trials that were running end KILLED (``interrupted``; ``--resume`` runs them again), the
     parent run ends KILLED, and the front stays tagged ``live``, never ``final``. A trial the study was not told
     about is interrupted whatever its worker wrote while Tune stopped it (``stopped``, a crash)."""
-    from search.study import TRIAL_ATTR, search_trials
+    from search.study import search_trials
+    from search.tags import TRIAL_ATTR
 
     unfinished = {t.user_attrs[TRIAL_ATTR] for t in search_trials(study) if not t.state.is_finished()}
     for run in tracking.search_children(search_run):
-        if run.info.status == "RUNNING" or (run.data.tags.get(tracking.TRIAL) in unfinished and run.info.status != "FINISHED"):
-            tracking.end_run(search_run.uri, run.info.run_id, "KILLED", "interrupted")
-    tracking.end_run(search_run.uri, search_run.parent_run_id, "KILLED", "interrupted")
+        if run.info.status == "RUNNING" or (run.data.tags.get(TRIAL_ID) in unfinished and run.info.status != "FINISHED"):
+            tracking.end_run(search_run.uri, run.info.run_id, "KILLED", Outcome.INTERRUPTED)
+    tracking.end_run(search_run.uri, search_run.parent_run_id, "KILLED", Outcome.INTERRUPTED)
 
 
 def reference_line(metrics: dict[str, float], quality: str) -> str:

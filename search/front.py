@@ -19,9 +19,10 @@ from search import tracking
 from search.baselines import baselines_from_metrics
 from search.config import SearchConfig
 from search.pareto import default_reference, hypervolume, pareto_mask, plot_fronts
+from search.tags import (DESIGN_KIND, ERROR, ESTIMATOR, ESTIMATOR_SURROGATE, FRONT, HARDWARE_SOURCE, HARDWARE_SYNTHESISED,
+                         HYPERVOLUME_REFERENCE, OUTCOME, PLOTS_NOTE, TRIAL_ID, Outcome)
 
 PLOT_COSTS = ("lut", "dsp", "latency_ns")
-FRONT_TAG = "flowad.front"
 """Parent-run tag: ``live: …`` while trials run (or after an interruption), ``final`` when the search finished."""
 
 
@@ -43,13 +44,13 @@ class FrontSummary:
 def trials_table(children) -> pd.DataFrame:
     rows = []
     for run in children:
-        row = {"run_id": run.info.run_id, "trial_id": run.data.tags.get(tracking.TRIAL, ""), "status": run.info.status,
+        row = {"run_id": run.info.run_id, "trial_id": run.data.tags.get(TRIAL_ID, ""), "status": run.info.status,
                "run_name": run.data.tags.get("mlflow.runName", run.info.run_name or ""),
-               "outcome": run.data.tags.get("flowad.outcome", ""), "error": run.data.tags.get("flowad.error", ""),
-               "estimator": run.data.tags.get("flowad.estimator", ""), "design": run.data.tags.get(tracking.DESIGN_KIND, ""),
-               "estimator_surrogate": run.data.tags.get("flowad.estimator_surrogate", ""),
-               "hardware_source": run.data.tags.get("flowad.hardware_source", ""),
-               "hardware_synthesised": run.data.tags.get("flowad.hardware_synthesised", "")}
+               "outcome": run.data.tags.get(OUTCOME, ""), "error": run.data.tags.get(ERROR, ""),
+               "estimator": run.data.tags.get(ESTIMATOR, ""), "design": run.data.tags.get(DESIGN_KIND, ""),
+               "estimator_surrogate": run.data.tags.get(ESTIMATOR_SURROGATE, ""),
+               "hardware_source": run.data.tags.get(HARDWARE_SOURCE, ""),
+               "hardware_synthesised": run.data.tags.get(HARDWARE_SYNTHESISED, "")}
         row.update({f"param.{k}": v for k, v in run.data.params.items()})
         row.update(run.data.metrics)
         rows.append(row)
@@ -76,7 +77,9 @@ def summarise(table: pd.DataFrame, metrics: list[str], directions: list[str], re
     hv = hypervolume(masked, directions, reference)
     front = finished[front_mask].sort_values(metrics[0], ascending=directions[0] == "min") if len(finished) else finished
     n_failed = int((table["status"] == "FAILED").sum()) if len(table) else 0
-    n_pruned = int((table["status"] == "KILLED").sum()) if len(table) else 0
+    outcome = table["outcome"] if "outcome" in table else pd.Series("", index=table.index, dtype=object)
+    pruned = (table["status"] == "KILLED") & outcome.isin([Outcome.PRUNED, Outcome.TIME_BUDGET])  # not interrupted
+    n_pruned = int(pruned.sum()) if len(table) else 0
     return FrontSummary(table.assign(pareto=table["run_id"].isin(front["run_id"]) if len(table) else []),
                         front, reference, hv, len(finished), n_failed, n_pruned)
 
@@ -132,7 +135,7 @@ def tag_front(search: SearchConfig, search_run: tracking.SearchRun) -> FrontSumm
         value = "true" if on_front else "false"
         if tagged.get(run_id) != value:
             client.set_tag(run_id, "pareto", value)
-    client.set_tag(search_run.parent_run_id, FRONT_TAG,
+    client.set_tag(search_run.parent_run_id, FRONT,
                    f"live: {summary.front_size} models from {summary.completed} finished trials")
     log_front_page(search, search_run, summary)
     ended = int((summary.table["status"] != "RUNNING").sum()) if len(summary.table) else 0
@@ -207,11 +210,11 @@ def finish_search(search: SearchConfig, search_run: tracking.SearchRun) -> Front
         note = ""
         if skipped:
             note = "No Pareto plot against " + "; ".join(f"{c}: {why}" for c, why in skipped.items()) + "."
-            client.set_tag(search_run.parent_run_id, "flowad.plots_note", note)
+            client.set_tag(search_run.parent_run_id, PLOTS_NOTE, note)
         client.set_tag(search_run.parent_run_id, "mlflow.note.content", search_description(search, summary, note))
-    client.set_tag(search_run.parent_run_id, "flowad.hypervolume_reference",
+    client.set_tag(search_run.parent_run_id, HYPERVOLUME_REFERENCE,
                    ", ".join(f"{m}={r:g}" for m, r in zip(search.metric_names, summary.reference)))
-    client.set_tag(search_run.parent_run_id, FRONT_TAG, "final" if summary.completed else
+    client.set_tag(search_run.parent_run_id, FRONT, "final" if summary.completed else
                    "none: no trial finished")
     client.set_terminated(search_run.parent_run_id, status="FINISHED")
     return summary

@@ -15,7 +15,7 @@ from ray import tune
 
 from search import tracking
 from search.config import SearchConfig, describe_params
-from search.study import TIME_BUDGET, TRIAL_KEY
+from search.tags import TRIAL_KEY, Outcome
 
 
 def error_line(trial, unknown: str = "") -> str:
@@ -54,15 +54,15 @@ class TrialLedger(tune.Callback):
         label = (trial.config or {}).get(TRIAL_KEY)
         if result.get("error"):
             self._line(trial, f"failed ({result.get('failure', 'configuration')}, not retried): {result['error'][:200]}")
-        elif result.get(TIME_BUDGET):
-            self._line(trial, f"stopped: {result[TIME_BUDGET]}")
+        elif result.get(Outcome.TIME_BUDGET):
+            self._line(trial, f"stopped: {result[Outcome.TIME_BUDGET]}")
         elif all(m in result for m in self.search.metric_names):
             self._line(trial, result_line(result))
         elif trial.trial_id in self.stopped:
             self._line(trial, f"pruned at epoch {self.stopped[trial.trial_id]} (dominated at a rung)")
             run = tracking.find_trial_run(self.search_run, label) if label else None
             if run is not None and run.info.status in ("RUNNING", "KILLED"):  # the worker knows only "stopped"
-                tracking.end_run(self.search_run.uri, run.info.run_id, "KILLED", "pruned")
+                tracking.end_run(self.search_run.uri, run.info.run_id, "KILLED", Outcome.PRUNED)
         else:  # stopped by the driver, not the scheduler: not an end (the study was not told; --resume runs it)
             self.emit(f"  {label or trial.trial_id}: stopped before it reported its objectives; runs again on --resume")
             return

@@ -26,11 +26,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from search import tracking
-from search.study import REASON_ATTR, TIME_BUDGET, TRIAL_ATTR, objective_values, search_trials
+from search.study import objective_values, search_trials
+from search.tags import ERROR, FAILURE, OUTCOME, REASON_ATTR, TRIAL_ATTR, TRIAL_ID, Failure, Outcome
 from search.study_searcher import tell
-
-CONFIGURATION = "configuration"
-"""``flowad.failure`` tag value of a trial whose configuration cannot produce a result (never retried)."""
 
 
 @dataclass
@@ -50,9 +48,9 @@ def run_outcome(run) -> str:
     status, tags = run.info.status, run.data.tags
     if status == "FINISHED":
         return "finished"
-    if status == "KILLED" and tags.get(tracking.OUTCOME) in ("pruned", TIME_BUDGET):
+    if status == "KILLED" and tags.get(OUTCOME) in (Outcome.PRUNED, Outcome.TIME_BUDGET):
         return "pruned"
-    if status == "FAILED" and tags.get(tracking.FAILURE) == CONFIGURATION:
+    if status == "FAILED" and tags.get(FAILURE) == Failure.CONFIGURATION:
         return "failed"
     return "rerun"
 
@@ -61,7 +59,7 @@ def reconcile(study, search_run: tracking.SearchRun, metrics: list[str], constra
     from optuna.trial import TrialState
 
     out = Reconciliation()
-    runs = {run.data.tags.get(tracking.TRIAL): run for run in tracking.search_children(search_run)}
+    runs = {run.data.tags.get(TRIAL_ID): run for run in tracking.search_children(search_run)}
     for trial in search_trials(study):
         label = trial.user_attrs[TRIAL_ATTR]
         run = runs.get(label)
@@ -75,10 +73,10 @@ def reconcile(study, search_run: tracking.SearchRun, metrics: list[str], constra
                 tell(study, trial.number, run.data.metrics, metrics, reason="finished without every objective",
                      constraints=constraints)
             elif outcome == "pruned":
-                tell(study, trial.number, {}, metrics, reason=run.data.tags.get(tracking.OUTCOME, "pruned"),
+                tell(study, trial.number, {}, metrics, reason=run.data.tags.get(OUTCOME, Outcome.PRUNED),
                      constraints=constraints)
             elif outcome == "failed":
-                tell(study, trial.number, {}, metrics, error=True, reason=run.data.tags.get(tracking.ERROR, "failed"))
+                tell(study, trial.number, {}, metrics, error=True, reason=run.data.tags.get(ERROR, "failed"))
             else:
                 out.rerun.append(label)
             continue
@@ -88,12 +86,12 @@ def reconcile(study, search_run: tracking.SearchRun, metrics: list[str], constra
             tracking.end_run(search_run.uri, run_id, "FAILED", reason or "failed before its run was made")
             out.repaired.append(label)
         elif (trial.state == TrialState.PRUNED and run is not None and run_outcome(run) != "pruned"
-              and run.data.tags.get(tracking.OUTCOME) != "interrupted"):  # an interruption is never relabelled
-            tracking.end_run(search_run.uri, run.info.run_id, "KILLED", "pruned")
+              and run.data.tags.get(OUTCOME) != Outcome.INTERRUPTED):  # an interruption is never relabelled
+            tracking.end_run(search_run.uri, run.info.run_id, "KILLED", Outcome.PRUNED)
             out.repaired.append(label)
         elif run is not None and run.info.status == "RUNNING":
             if trial.state == TrialState.PRUNED:
-                tracking.end_run(search_run.uri, run.info.run_id, "KILLED", "pruned")
+                tracking.end_run(search_run.uri, run.info.run_id, "KILLED", Outcome.PRUNED)
             elif trial.state == TrialState.FAIL:
                 tracking.end_run(search_run.uri, run.info.run_id, "FAILED", reason or "failed")
             else:

@@ -28,6 +28,7 @@ from flowad.metrics.trigger import SIGNAL_METRICS, ScorePerformance
 from search import tracking
 from search.config import METRICS, known_metric
 from search.front import trials_table
+from search.tags import DESIGN_HASH, ESTIMATOR, ESTIMATOR_SURROGATE, HARDWARE_SOURCE, SEARCH, TRIAL_ID
 
 ALIAS = "deployable"
 BUDGET_METRICS = {"max_lut": "lut", "max_dsp": "dsp", "max_latency_ns": "latency_ns"}
@@ -114,7 +115,7 @@ def shipped_design(client, run_id: str, tags: dict[str, str], into: Path):
 
     from flowad.hardware import read_design
 
-    logged = tags.get(tracking.DESIGN_HASH)
+    logged = tags.get(DESIGN_HASH)
     try:
         archive = client.download_artifacts(run_id, "firmware.zip", str(into.parent))
     except (MlflowException, OSError):
@@ -171,7 +172,7 @@ def select(uri: str, experiment: str, budgets: dict[str, float | None], out: str
     signals = list(test.signals) if signals_param == "all" else [s.strip() for s in signals_param.split(",")]
     measured = test_metrics(test, signals)
     tracking.log_metrics(tracking.absolute_uri(uri), row["run_id"], measured)
-    name = model_name or f"flowad-{parent.data.tags.get(tracking.SEARCH, 'search')}"
+    name = model_name or f"flowad-{parent.data.tags.get(SEARCH, 'search')}"
     version = register(client, name, row["run_id"], row, summary, measured, verification, tags)
     metrics = {k: float(row[k]) for k in ("auc", "tpr_at_rate", "pure_tpr_at_rate", "lut", "ff", "dsp", "latency_ns",
                                           "latency_cycles") if k in row and pd.notna(row[k])}
@@ -201,9 +202,9 @@ def register(client, name: str, run_id: str, row: pd.Series, summary: dict, meas
         client.create_registered_model(name, description="flowad anomaly-trigger students selected under FPGA budgets")
     source = f"{client.get_run(run_id).info.artifact_uri}/student"
     version_tags = {
-        "flowad.trial_id": str(row["trial_id"]), "design_hash": summary["design_hash"], "design_kind": summary["kind"],
-        "estimator": tags.get("flowad.estimator", ""), "estimator_surrogate": tags.get("flowad.estimator_surrogate", "false"),
-        "hardware_source": tags.get("flowad.hardware_source", ""),
+        TRIAL_ID: str(row["trial_id"]), "design_hash": summary["design_hash"], "design_kind": summary["kind"],
+        "estimator": tags.get(ESTIMATOR, ""), "estimator_surrogate": tags.get(ESTIMATOR_SURROGATE, "false"),
+        "hardware_source": tags.get(HARDWARE_SOURCE, ""),
         "verified": str(verification.verified).lower(), "verification": verification.describe()[:5000],
         "bit_exact_fraction": str(summary.get("bit_exact_fraction", "n/a")),
         **{f"val_{k}": f"{row[k]:.6g}" for k in ("auc", "tpr_at_rate", "pure_tpr_at_rate") if k in row and pd.notna(row[k])},

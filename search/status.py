@@ -7,7 +7,7 @@ import math
 from flowad.textable import text_table
 from search import tracking
 from search.config import describe_params
-from search.study import TIME_BUDGET
+from search.tags import ERROR, FAILURE, OUTCOME, SEARCH, TRIALS, TRIAL_ID, Outcome
 
 STATES = {"FINISHED": "finished", "FAILED": "failed", "RUNNING": "running"}
 
@@ -15,20 +15,20 @@ STATES = {"FINISHED": "finished", "FAILED": "failed", "RUNNING": "running"}
 def trial_state(run) -> str:
     """``finished``, ``pruned``, ``interrupted``, ``failed``, ``running`` (or KILLED's own outcome)."""
     if run.info.status == "KILLED":
-        return run.data.tags.get(tracking.OUTCOME, "killed")
+        return run.data.tags.get(OUTCOME, "killed")
     return STATES.get(run.info.status, run.info.status.lower())
 
 
 def reason(run) -> str:
     tags = run.data.tags
     if run.info.status == "FAILED":
-        failure = tags.get(tracking.FAILURE, "")
-        return (f"{failure}: " if failure else "") + tags.get(tracking.ERROR, "")
-    if run.info.status == "KILLED" and tags.get(tracking.OUTCOME) == "pruned":
+        failure = tags.get(FAILURE, "")
+        return (f"{failure}: " if failure else "") + tags.get(ERROR, "")
+    if run.info.status == "KILLED" and tags.get(OUTCOME) == Outcome.PRUNED:
         return "dominated at a rung (search.pruning)"
-    if run.info.status == "KILLED" and tags.get(tracking.OUTCOME) == TIME_BUDGET:
+    if run.info.status == "KILLED" and tags.get(OUTCOME) == Outcome.TIME_BUDGET:
         return "over resources.time_budget_s (not run again)"
-    if run.info.status == "KILLED" and tags.get(tracking.OUTCOME) == "interrupted":
+    if run.info.status == "KILLED" and tags.get(OUTCOME) == Outcome.INTERRUPTED:
         return "runs again on --resume"
     return ""
 
@@ -37,7 +37,7 @@ def status_table(uri: str, experiment: str, search: str | None = None) -> str:
     parent, children = tracking.child_runs(uri, experiment, search)
     objectives = [o.strip().split(" ", 1)[1] for o in parent.data.params.get("objectives", "max auc").split(",")]
     rows = []
-    for run in sorted(children, key=lambda r: r.data.tags.get(tracking.TRIAL, "")):
+    for run in sorted(children, key=lambda r: r.data.tags.get(TRIAL_ID, "")):
         params = {k: v for k, v in run.data.params.items() if not k.startswith("hw.")}
         values = []
         for metric in objectives:
@@ -45,11 +45,11 @@ def status_table(uri: str, experiment: str, search: str | None = None) -> str:
             digits = 3 if metric.startswith(("auc", "tpr", "pure")) else 1 if metric.endswith("_ns") else 0
             values.append("" if value is None or not math.isfinite(value) else f"{value:,.{digits}f}")
         front = "*" if run.data.tags.get("pareto") == "true" else ""
-        rows.append([run.data.tags.get(tracking.TRIAL, run.info.run_id[:8]), trial_state(run), front,
+        rows.append([run.data.tags.get(TRIAL_ID, run.info.run_id[:8]), trial_state(run), front,
                      describe_params(params), reason(run)[:80], *values])
     states = [trial_state(r) for r in children]
-    name = parent.data.tags.get(tracking.SEARCH, "?")
-    configured = parent.data.tags.get(tracking.TRIALS_TAG) or parent.data.params.get("trials", "?")
+    name = parent.data.tags.get(SEARCH, "?")
+    configured = parent.data.tags.get(TRIALS) or parent.data.params.get("trials", "?")
     head = (f"search {name} ({parent.info.status.lower()}, run {parent.info.run_id}): {configured} trials configured; "
             + ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states))
             + f"; front: {parent.data.tags.get('flowad.front', 'not computed')}")

@@ -24,19 +24,9 @@ from pathlib import Path
 from flowad.errors import FlowadInputError
 from search import tracking
 from search.config import Parameter, SearchConfig
+from search.tags import TRIAL_ATTR
 
-TRIAL_ATTR = "flowad.trial"
-"""User attribute of a study trial that is a search trial: its stable id."""
-DUPLICATE_ATTR = "flowad.duplicate_of"
-"""User attribute of a suggestion answered with an earlier trial's result (never run)."""
-REASON_ATTR = "flowad.reason"
-"""Why a study trial failed or was pruned, in one line."""
 
-TRIAL_KEY = "flowad.trial"
-"""Key of a trial's stable id inside the config Tune hands the trainable (not a search parameter)."""
-TIME_BUDGET = "time_budget"
-"""A trial stopped by ``resources.time_budget_s``: its result key (the reason), its run's ``flowad.outcome``;
-the study counts it PRUNED and it is never run again."""
 
 
 def trial_label(number: int) -> str:

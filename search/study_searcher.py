@@ -34,8 +34,8 @@ from collections.abc import Callable, Mapping
 from ray.tune.search import Searcher
 
 from search.config import Constraint, relevant_params
-from search.study import (DUPLICATE_ATTR, REASON_ATTR, TIME_BUDGET, TRIAL_ATTR, TRIAL_KEY, StudyRef,
-                          objective_values, search_trials, trial_label)
+from search.study import StudyRef, objective_values, search_trials, trial_label
+from search.tags import DRAWN_ATTR, DUPLICATE_ATTR, REASON_ATTR, TRIAL_ATTR, TRIAL_KEY, Outcome
 
 
 def config_key(config: dict) -> str:
@@ -107,7 +107,7 @@ class StudySearcher(Searcher):
         if number is None:
             return
         result = result or {}
-        ended = (error or result.get("error") or result.get(TIME_BUDGET) or trial_id in self.stopped
+        ended = (error or result.get("error") or result.get(Outcome.TIME_BUDGET) or trial_id in self.stopped
                  or result.get("mlflow_run_id"))  # the trainable's own last report: it ran to its end
         if not ended and objective_values(result, self.metrics) is None and not all(m in result for m in self.metrics):
             return  # stopped from outside (Ctrl-C): no evidence of how it would have ended, so it runs again
@@ -149,11 +149,6 @@ def answer_duplicate(study, trial, first: int) -> None:
     study.tell(trial, state=_state("FAIL"))
 
 
-DRAWN_ATTR = "flowad.drawn_unseen"
-"""User attribute of a trial whose configuration was drawn at random among the unseen ones, because the sampler
-proposed only configurations already run ``max_attempts`` times in a row (TPE does in small spaces)."""
-
-
 def unseen_configuration(distributions: dict, seen: set[str], seed: int, draws: int = 2000) -> dict | None:
     """Parameters drawn uniformly from ``distributions`` whose :func:`config_key` is not in ``seen``, or None when
     ``draws`` draws find none (the space is exhausted, or nearly)."""
@@ -191,12 +186,12 @@ def tell(study, number: int, result: dict, metrics: list[str], error: bool = Fal
         for c in constraints:
             handle.set_constraint(c.name, c.violation(result.get(c.metric)))
     values = None if error else objective_values(result, metrics)
-    reason = reason or str(result.get("error") or result.get(TIME_BUDGET) or "")
+    reason = reason or str(result.get("error") or result.get(Outcome.TIME_BUDGET) or "")
     if values is not None and not result.get("error"):
         study.tell(number, values, skip_if_finished=True)
         return
     failed = error or bool(result.get("error"))
-    study._storage.set_trial_user_attr(trial._trial_id, REASON_ATTR, (reason or ("crashed (the MLflow run's flowad.error says how)" if failed else "pruned"))[:500])
+    study._storage.set_trial_user_attr(trial._trial_id, REASON_ATTR, (reason or ("crashed (the MLflow run's flowad.error says how)" if failed else Outcome.PRUNED))[:500])
     study.tell(number, state=_state("FAIL" if failed else "PRUNED"), skip_if_finished=True)
 
 

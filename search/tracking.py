@@ -18,18 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from flowad.errors import FlowadInputError
+from search.tags import ERROR, FAILURE, OUTCOME, PARENT, PREVIOUS_ENDS, ROLE, SEARCH, TRIAL_ID, Failure, Outcome
 
-PARENT_TAG = "mlflow.parentRunId"
-ROLE, SEARCH, TRIAL = "flowad.role", "flowad.search", "flowad.trial_id"
-OUTCOME, ERROR, FAILURE = "flowad.outcome", "flowad.error", "flowad.failure"
-PREVIOUS_ENDS = "flowad.previous_ends"
-"""How earlier attempts of a re-run trial ended (``interrupted; stopped``): its run's outcome is its last attempt's."""
-"""Tags of how a trial's run ended: ``pruned``/``interrupted`` (KILLED), the one-line reason (FAILED) and what
-failed: ``configuration`` (never retried) or ``crash``."""
-TRIALS_TAG = "flowad.trials"
-"""Tag of the parent run: how many trials the search is configured for (grows when a search is extended)."""
-DESIGN_KIND, DESIGN_HASH = "flowad.design_kind", "flowad.design_hash"
-"""Tags of a trial's firmware design: its kind and the SHA-256 of its sources (see flowad.hardware.design)."""
 
 
 _READY: set[str] = set()
@@ -214,7 +204,7 @@ def open_search(uri: str, experiment: str, artifacts: str | None, name: str, par
 
 def find_trial_run(search: SearchRun, trial_id: str):
     """The live child run of trial ``trial_id`` (its stable id), or None."""
-    query = f"tags.`{TRIAL}` = '{trial_id}' and tags.`{PARENT_TAG}` = '{search.parent_run_id}'"
+    query = f"tags.`{TRIAL_ID}` = '{trial_id}' and tags.`{PARENT}` = '{search.parent_run_id}'"
     found = client_for(search.uri).search_runs([search.experiment_id], filter_string=query, max_results=5)
     return found[0] if found else None
 
@@ -238,7 +228,7 @@ def trial_run(search: SearchRun, trial_id: str, params: dict[str, Any], reopen: 
             client.update_run(found.info.run_id, status="RUNNING")
         return found.info.run_id
     run = client.create_run(search.experiment_id, run_name=name or trial_id,
-                            tags={PARENT_TAG: search.parent_run_id, ROLE: "trial", SEARCH: search.name, TRIAL: trial_id})
+                            tags={PARENT: search.parent_run_id, ROLE: "trial", SEARCH: search.name, TRIAL_ID: trial_id})
     for key, value in relevant_params(params).items():
         client.log_param(run.info.run_id, key, value)
     return run.info.run_id
@@ -255,7 +245,7 @@ def name_run(uri: str, run_id: str, name: str, description: str | None = None) -
 def search_children(search: SearchRun):
     """The live child runs of a search."""
     return client_for(search.uri).search_runs([search.experiment_id], max_results=50_000,
-                                              filter_string=f"tags.`{PARENT_TAG}` = '{search.parent_run_id}'")
+                                              filter_string=f"tags.`{PARENT}` = '{search.parent_run_id}'")
 
 
 class RunLog:
@@ -305,7 +295,7 @@ def log_metrics(uri: str, run_id: str, metrics: dict[str, Any], step: int | None
         client_for(uri).log_batch(run_id, metrics=batch)
 
 
-def end_run(uri: str, run_id: str, status: str, reason: str = "", failure: str = "crash") -> None:
+def end_run(uri: str, run_id: str, status: str, reason: str = "", failure: str = Failure.CRASH) -> None:
     """End a run: FAILED with ``reason`` (tag ``flowad.error``) and what failed (``failure``: ``configuration`` or
     ``crash``), KILLED with ``reason`` as its outcome (``pruned``, ``interrupted``), or FINISHED."""
     client = client_for(uri)
@@ -313,7 +303,7 @@ def end_run(uri: str, run_id: str, status: str, reason: str = "", failure: str =
         client.set_tag(run_id, ERROR, reason[:5000])
         client.set_tag(run_id, FAILURE, failure)
     if status == "KILLED":
-        client.set_tag(run_id, OUTCOME, reason or "stopped")
+        client.set_tag(run_id, OUTCOME, reason or Outcome.STOPPED)
     client.set_terminated(run_id, status=status)
 
 
@@ -323,6 +313,6 @@ def child_runs(uri: str, experiment: str, search: str | None = None):
     if isinstance(parent, str):
         raise FlowadInputError(parent)
     client = client_for(absolute_uri(uri))
-    children = client.search_runs([parent.info.experiment_id], filter_string=f"tags.`{PARENT_TAG}` = '{parent.info.run_id}'",
+    children = client.search_runs([parent.info.experiment_id], filter_string=f"tags.`{PARENT}` = '{parent.info.run_id}'",
                                   max_results=50_000)
     return parent, children

@@ -24,8 +24,8 @@ from ray import tune
 from flowad.errors import FlowadInputError
 from search import tracking
 from search.config import SearchConfig, student_label
-from search.reconcile import CONFIGURATION
-from search.study import TIME_BUDGET, TRIAL_KEY
+from search.tags import (DESIGN_HASH, DESIGN_KIND, ESTIMATOR, ESTIMATOR_SURROGATE, HARDWARE_NOTES, HARDWARE_SOURCE,
+                         HARDWARE_SYNTHESISED, NODE, TRIAL_KEY, Failure, Outcome)
 from search.trial import OverTimeBudget, TrialClock, artifacts_of, run_trial
 
 
@@ -39,7 +39,7 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
     clock = TrialClock(search.resources.time_budget_s, start)
     label = f"{trial_id} · {student_label(search, params)}"
     run_id = tracking.trial_run(search_run, trial_id, params, reopen=True, name=label)
-    tracking.client_for(search_run.uri).set_tag(run_id, "flowad.node", ray.get_runtime_context().get_node_id())
+    tracking.client_for(search_run.uri).set_tag(run_id, NODE, ray.get_runtime_context().get_node_id())
     log = tracking.RunLog(search_run.uri, run_id)
     tracking_seconds += time.perf_counter() - start
 
@@ -54,20 +54,20 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
         result = run_trial(search, params, workdir, on_epoch=on_epoch, csim=search.csim, clock=clock)
     except FlowadInputError as exc:  # a property of the configuration: it would fail again, so it fails once
         reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        tracking.end_run(search_run.uri, run_id, "FAILED", reason, failure=CONFIGURATION)
+        tracking.end_run(search_run.uri, run_id, "FAILED", reason, failure=Failure.CONFIGURATION)
         tracking.name_run(search_run.uri, run_id, f"{label} · failed", f"**Failed** (its configuration): {reason}")
-        tune.report({"error": reason[:500], "failure": CONFIGURATION})
+        tune.report({"error": reason[:500], "failure": Failure.CONFIGURATION.value})
         return
     except OverTimeBudget as exc:  # like a pruned trial: stopped on purpose, never run again
-        tracking.end_run(search_run.uri, run_id, "KILLED", TIME_BUDGET)
+        tracking.end_run(search_run.uri, run_id, "KILLED", Outcome.TIME_BUDGET)
         tracking.name_run(search_run.uri, run_id, f"{label} · over time budget", f"**Stopped**: {exc}")
-        tune.report({TIME_BUDGET: str(exc)})
+        tune.report({Outcome.TIME_BUDGET.value: str(exc)})
         return
     except SystemExit:  # Tune stopped it: pruned or interrupted, which only the driver knows (search.ledger)
-        tracking.end_run(search_run.uri, run_id, "KILLED", "stopped")
+        tracking.end_run(search_run.uri, run_id, "KILLED", Outcome.STOPPED)
         raise
     except KeyboardInterrupt:
-        tracking.end_run(search_run.uri, run_id, "KILLED", "interrupted")
+        tracking.end_run(search_run.uri, run_id, "KILLED", Outcome.INTERRUPTED)
         raise
     except BaseException as exc:
         tracking.end_run(search_run.uri, run_id, "FAILED", f"{exc.__class__.__name__}: {exc}")
@@ -80,13 +80,13 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
             client.log_artifacts(run_id, str(path), name)
         else:
             client.log_artifact(run_id, str(path), folder)
-    client.set_tag(run_id, "flowad.estimator", result.pop("estimator"))
-    client.set_tag(run_id, "flowad.hardware_notes", result.pop("hardware_notes")[:5000])
-    client.set_tag(run_id, tracking.DESIGN_KIND, result.pop("design_kind"))
-    client.set_tag(run_id, tracking.DESIGN_HASH, result.pop("design_hash"))
-    client.set_tag(run_id, "flowad.estimator_surrogate", str(bool(result.pop("estimator_surrogate"))).lower())
-    client.set_tag(run_id, "flowad.hardware_source", result.pop("hardware_source"))
-    client.set_tag(run_id, "flowad.hardware_synthesised", str(bool(result.pop("hardware_synthesised"))).lower())
+    client.set_tag(run_id, ESTIMATOR, result.pop("estimator"))
+    client.set_tag(run_id, HARDWARE_NOTES, result.pop("hardware_notes")[:5000])
+    client.set_tag(run_id, DESIGN_KIND, result.pop("design_kind"))
+    client.set_tag(run_id, DESIGN_HASH, result.pop("design_hash"))
+    client.set_tag(run_id, ESTIMATOR_SURROGATE, str(bool(result.pop("estimator_surrogate"))).lower())
+    client.set_tag(run_id, HARDWARE_SOURCE, result.pop("hardware_source"))
+    client.set_tag(run_id, HARDWARE_SYNTHESISED, str(bool(result.pop("hardware_synthesised"))).lower())
     tracking.log_hardware_spec(search_run.uri, run_id, workdir / "hardware.json")
     log.log(result)
     tracking.name_run(search_run.uri, run_id, run_name(label, result, search), run_description(trial_id, label, result, search, search_run, run_id))

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from search.search_process import SearchProcess
+from search.tags import OUTCOME, TRIAL_ID
 from tests.conftest import ROOT
 from tests.test_search import search_yaml, write
 
@@ -123,24 +124,25 @@ def check_exactly_once(tmp_path: Path, search: str, trials: int, logs: str) -> l
 
     from search import tracking
     from search.config import load_search_config
-    from search.study import TRIAL_ATTR, search_trials
+    from search.study import search_trials
+    from search.tags import TRIAL_ATTR
 
     parent, children = tracking.child_runs(uri(tmp_path), "e2e", search)
     assert parent.info.status == "FINISHED" and parent.data.tags["flowad.front"] == "final"
-    labels = [r.data.tags[tracking.TRIAL] for r in children]
+    labels = [r.data.tags[TRIAL_ID] for r in children]
     assert len(labels) == trials and len(set(labels)) == trials, labels
     assert all(r.info.status in ("FINISHED", "KILLED", "FAILED") for r in children), [r.info.status for r in children]
-    killed = {r.data.tags[tracking.TRIAL]: r.data.tags.get(tracking.OUTCOME) for r in children if r.info.status == "KILLED"}
+    killed = {r.data.tags[TRIAL_ID]: r.data.tags.get(OUTCOME) for r in children if r.info.status == "KILLED"}
     assert all(outcome in ("pruned", "time_budget") for outcome in killed.values()), killed  # never unlabelled
     client = MlflowClient(uri(tmp_path))
     for run in children:
         for key in run.data.metrics:
             steps = [m.step for m in client.get_metric_history(run.info.run_id, key)]
-            assert len(steps) == len(set(steps)), (run.data.tags[tracking.TRIAL], key, steps)
+            assert len(steps) == len(set(steps)), (run.data.tags[TRIAL_ID], key, steps)
     told = {t.user_attrs[TRIAL_ATTR]: t for t in search_trials(study(tmp_path, search))}
     assert set(told) == set(labels) and all(t.state.is_finished() for t in told.values())
     for run in children:
-        trial = told[run.data.tags[tracking.TRIAL]]
+        trial = told[run.data.tags[TRIAL_ID]]
         assert trial.state.name == {"FINISHED": "COMPLETE", "KILLED": "PRUNED", "FAILED": "FAIL"}[run.info.status]
         if trial.values:
             assert trial.values == [run.data.metrics[m] for m in ("auc", "lut", "latency_ns")]
@@ -245,9 +247,9 @@ def test_ctrl_c_interrupts_and_resume_finishes(tmp_path, micro_dataset):
     parent, children = tracking.child_runs(uri(tmp_path), "e2e", "c")
     assert parent.info.status == "KILLED" and parent.data.tags.get("flowad.front") != "final"
     assert not [r for r in children if r.info.status == "RUNNING"]
-    interrupted = [r for r in children if r.data.tags.get(tracking.OUTCOME) == "interrupted"]
+    interrupted = [r for r in children if r.data.tags.get(OUTCOME) == "interrupted"]
     assert interrupted and all(r.info.status == "KILLED" for r in interrupted)
-    labels = {r.data.tags[tracking.TRIAL] for r in interrupted}
+    labels = {r.data.tags[TRIAL_ID] for r in interrupted}
     no_ray_left(driver)
     status = subprocess.run([sys.executable, "-m", "search.cli", "search", "status", "--experiment", "e2e",
                              "--tracking-uri", uri(tmp_path)], capture_output=True, text=True, cwd=ROOT)
@@ -261,8 +263,8 @@ def test_ctrl_c_interrupts_and_resume_finishes(tmp_path, micro_dataset):
     assert labels <= set(rerun), (labels, rerun)
     for label in labels:
         assert re.search(rf"\] {label} .*: (val auc|pruned)", resumed.output()), label
-        run = next(r for r in children if r.data.tags[tracking.TRIAL] == label)
-        assert run.data.tags.get(tracking.OUTCOME) != "interrupted", label
+        run = next(r for r in children if r.data.tags[TRIAL_ID] == label)
+        assert run.data.tags.get(OUTCOME) != "interrupted", label
     # a finished search is extended by a larger `trials`; nothing else may change
     config.write_text(config.read_text().replace("trials: 4", "trials: 5"))
     extended = Driver(config, tmp_path / "c3.log", resume=True)

@@ -102,6 +102,19 @@ def test_a_search_with_no_finished_trial_has_an_empty_front_not_a_crash():
         assert summary.completed == 0 and summary.front_size == 0 and summary.hypervolume == 0
 
 
+def test_the_front_counts_as_pruned_only_runs_that_ended_pruned_not_interrupted_ones():
+    import pandas as pd
+
+    from search.front import summarise
+
+    table = pd.DataFrame({"run_id": list("abcd"), "trial_id": ["t0", "t1", "t2", "t3"],
+                          "status": ["FINISHED", "KILLED", "KILLED", "KILLED"],
+                          "outcome": ["", "pruned", "interrupted", "time_budget"], "auc": [0.8, None, None, None],
+                          "lut": [100.0, None, None, None]})
+    summary = summarise(table, ["auc", "lut"], ["max", "min"], [None, None])
+    assert (summary.completed, summary.pruned, summary.failed) == (1, 2, 0)  # t2 runs again on --resume
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda y: y.replace("{metric: lut}", "{metric: luts}"), "unknown metric 'luts'"),
     (lambda y: y.split("space:")[0] + "space: {}\n" + "trials:" + y.split("trials:")[1], "search space is empty"),
@@ -270,7 +283,9 @@ def space_study(tmp_path, choices=(1, 2)):
 def test_the_study_searcher_never_reruns_a_configuration_until_the_space_is_exhausted(tmp_path):
     import optuna
 
-    from search.study import DUPLICATE_ATTR, TRIAL_KEY, counts
+    from search.study import counts
+
+    from search.tags import DUPLICATE_ATTR, TRIAL_KEY
     from search.study_searcher import StudySearcher
 
     study, ref, space = space_study(tmp_path)
@@ -298,8 +313,8 @@ def test_the_study_searcher_never_reruns_a_configuration_until_the_space_is_exha
 def test_a_sampler_stuck_on_seen_configurations_gets_an_unseen_one_until_the_space_is_exhausted(tmp_path):
     import optuna
 
-    from search.study import TRIAL_KEY
-    from search.study_searcher import DRAWN_ATTR, StudySearcher
+    from search.study_searcher import StudySearcher
+    from search.tags import DRAWN_ATTR, TRIAL_KEY
 
     study, ref, space = space_study(tmp_path, choices=(1, 2, 3))
     searcher = StudySearcher(ref, space, ["auc", "lut"], max_attempts=5)
@@ -323,7 +338,8 @@ def test_a_replay_runs_the_searcher_itself_every_configuration_once_each_told_it
     from optuna.trial import TrialState
 
     from search.config import Parameter
-    from search.study import DUPLICATE_ATTR, IN_MEMORY, StudyRef, distributions, search_trials
+    from search.study import IN_MEMORY, StudyRef, distributions, search_trials
+    from search.tags import DUPLICATE_ATTR
     from search.study_searcher import StudySearcher, replay
 
     space = distributions({"student.widths": Parameter(choices=("8", "16", "32")), "student.bits": Parameter(low=4, high=5, integer=True)})
@@ -344,7 +360,7 @@ def test_a_searcher_that_has_asked_its_study_still_pickles_and_carries_on_where_
     import pickle
     from dataclasses import replace
 
-    from search.study import TRIAL_KEY
+    from search.tags import TRIAL_KEY
     from search.study_searcher import StudySearcher
 
     _, ref, space = space_study(tmp_path, choices=(1, 2, 3))
@@ -432,8 +448,9 @@ def test_reconcile_recovers_finished_runs_and_reruns_lost_ones(tmp_path):
     from optuna.trial import TrialState
 
     from search import tracking
-    from search.reconcile import CONFIGURATION, reconcile
-    from search.study import TRIAL_ATTR, trial_label
+    from search.reconcile import reconcile
+    from search.study import trial_label
+    from search.tags import TRIAL_ATTR, Failure
 
     study, _, space = space_study(tmp_path, choices=(1, 2, 3, 4, 5))
     uri = f"sqlite:///{tmp_path}/mlflow.db"
@@ -449,7 +466,7 @@ def test_reconcile_recovers_finished_runs_and_reruns_lost_ones(tmp_path):
     tracking.log_metrics(uri, ids[0], {"auc": 0.9, "lut": 100.0})
     tracking.end_run(uri, ids[0], "FINISHED")  # finished, but its driver died before telling the study
     tracking.end_run(uri, ids[1], "KILLED", "interrupted")  # Ctrl-C while it ran
-    tracking.end_run(uri, ids[2], "FAILED", "integer_bits must be < bits", failure=CONFIGURATION)
+    tracking.end_run(uri, ids[2], "FAILED", "integer_bits must be < bits", failure=Failure.CONFIGURATION)
     # ids[3] still RUNNING (SIGKILL mid-trial); trials[4] has no run at all; trials[5] was never a trial
     fixed = reconcile(study, run, ["auc", "lut"])
     labels = [trial_label(t.number) for t in trials]
@@ -581,17 +598,18 @@ def test_a_run_stopped_by_its_time_budget_is_pruned_not_run_again(tmp_path):
 
     from search import tracking
     from search.reconcile import reconcile
-    from search.study import REASON_ATTR, TIME_BUDGET, TRIAL_ATTR, trial_label
+    from search.study import trial_label
+    from search.tags import REASON_ATTR, TRIAL_ATTR, Outcome
 
     study, _, space = space_study(tmp_path, choices=(1, 2))
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     run = tracking.open_search(uri, "e", str(tmp_path / "art"), "s", params={}, config_text="x")
     trial = study.ask(space)
     trial.set_user_attr(TRIAL_ATTR, trial_label(trial.number))
-    tracking.end_run(uri, tracking.trial_run(run, trial_label(trial.number), trial.params), "KILLED", TIME_BUDGET)
+    tracking.end_run(uri, tracking.trial_run(run, trial_label(trial.number), trial.params), "KILLED", Outcome.TIME_BUDGET)
     fixed = reconcile(study, run, ["auc", "lut"])  # its driver died before telling the study
     assert fixed.rerun == [] and study.trials[0].state == TrialState.PRUNED
-    assert study.trials[0].user_attrs[REASON_ATTR] == TIME_BUDGET
+    assert study.trials[0].user_attrs[REASON_ATTR] == Outcome.TIME_BUDGET
 
 
 @pytest.mark.slow
