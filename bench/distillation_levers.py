@@ -14,7 +14,10 @@ Pile-up remixing (:mod:`flowad.distill.remix`) adds teacher-labelled copies of t
 soft interactions from the train pool: examples where ΣET moves and the pile-up-subtracting teacher's score barely
 does, which is what the students' ΣET correlation says they lack.
 
-Usage: python bench/distillation_levers.py [--data configs/data/demo.yaml] [--cache data] [--seeds 1]
+With ``--seeds N`` > 1 each row is the mean over N seeds (student initialisation and augmentation draws), AUC retained
+and kept together ± their standard error.
+
+Usage: python bench/distillation_levers.py [--data configs/data/demo.yaml] [--cache data] [--seeds 1] [--levers 0,2]
 """
 
 from __future__ import annotations
@@ -98,8 +101,10 @@ def main() -> None:
                     "teacher_sum_et": report.fidelity["teacher_sum_et_spearman"],
                     "epochs": len(report.history), "seconds": time.perf_counter() - start})
             mean = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
-            print(f"| {label} | {lever} | {mean['retained']:.3f} | {mean['auc']:.3f} ({mean['teacher_auc']:.3f}) | "
-                  f"{mean['kept']:.2f} | {mean['pure']:.4f} ({mean['teacher_pure']:.4f}) | {mean['spearman']:.3f} | "
+            spread = {k: f" ± {np.std([r[k] for r in rows], ddof=1) / np.sqrt(len(rows)):.3f}" if len(rows) > 1 else ""
+                      for k in ("retained", "kept")}
+            print(f"| {label} | {lever} | {mean['retained']:.3f}{spread['retained']} | {mean['auc']:.3f} ({mean['teacher_auc']:.3f}) | "
+                  f"{mean['kept']:.2f}{spread['kept']} | {mean['pure']:.4f} ({mean['teacher_pure']:.4f}) | {mean['spearman']:.3f} | "
                   f"{mean['sum_et']:.2f} ({mean['teacher_sum_et']:.2f}) | {mean['epochs']:.0f} | {mean['seconds']:.0f} |",
                   flush=True)
 

@@ -74,7 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="configs/data/demo.yaml")
     parser.add_argument("--cache", default="data")
-    parser.add_argument("--grid", default="data/student-grid")
+    parser.add_argument("--grid", default="bench/measured/student-grid")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--families", default="qkeras,hgq")

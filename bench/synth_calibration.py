@@ -61,7 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="configs/data/demo.yaml")
     parser.add_argument("--cache", default="data")
-    parser.add_argument("--grid", default="data/student-grid")
+    parser.add_argument("--grid", default="bench/measured/student-grid")
     parser.add_argument("--jobs", type=int, default=2, help="yosys runs side by side")
     args = parser.parse_args()
     rows = [r for r in build(args.data, args.cache, args.grid, args.jobs, FAMILIES) if r["family"] in FAMILIES]
