@@ -58,12 +58,11 @@ def replay(name: str, seed: int, table: dict[tuple, tuple[float, float, float]],
     ``StudySearcher`` itself (duplicates told FAIL, unseen draws, constraints told), on an in-memory study."""
     import optuna
 
-    from search.study import IN_MEMORY, StudyRef
+    from search.study import IN_MEMORY, StudyRef, optuna_directions
     from search.study_searcher import StudySearcher, replay as replay_searcher
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    ref = StudyRef(IN_MEMORY, f"ground-truth-{name}-{seed}",
-                   tuple("maximize" if d == "max" else "minimize" for d in DIRECTIONS), name, seed, trials)
+    ref = StudyRef(IN_MEMORY, f"ground-truth-{name}-{seed}", optuna_directions(DIRECTIONS), name, seed, trials)
     searcher = StudySearcher(ref, distributions(families), METRICS, QUICKSTART_CONSTRAINTS)
     start = time.perf_counter()
     ran = replay_searcher(searcher, lambda params: list(table[key_of(params)]), trials)

@@ -79,7 +79,7 @@ def summarise(table: pd.DataFrame, metrics: list[str], directions: list[str], re
     n_failed = int((table["status"] == "FAILED").sum()) if len(table) else 0
     outcome = table["outcome"] if "outcome" in table else pd.Series("", index=table.index, dtype=object)
     pruned = (table["status"] == "KILLED") & outcome.isin([Outcome.PRUNED, Outcome.TIME_BUDGET])  # not interrupted
-    n_pruned = int(pruned.sum()) if len(table) else 0
+    n_pruned = int(pruned.sum())
     return FrontSummary(table.assign(pareto=table["run_id"].isin(front["run_id"]) if len(table) else []),
                         front, reference, hv, len(finished), n_failed, n_pruned)
 

@@ -27,8 +27,6 @@ from search.config import Parameter, SearchConfig
 from search.tags import TRIAL_ATTR
 
 
-
-
 def trial_label(number: int) -> str:
     """The stable id of the search trial that is study trial ``number``."""
     return f"t{number:04d}"
@@ -127,9 +125,13 @@ class StudyRef:
                                    sampler=optuna_sampler(self.sampler, self.seed + told, self.trials, self.population))
 
 
+def optuna_directions(directions) -> tuple[str, ...]:
+    """Optuna's ``maximize``/``minimize`` for flowad's ``max``/``min``."""
+    return tuple("maximize" if d == "max" else "minimize" for d in directions)
+
+
 def study_ref(search: SearchConfig) -> StudyRef:
-    return StudyRef(study_url(search), study_name(search),
-                    tuple("maximize" if d == "max" else "minimize" for d in search.directions),
+    return StudyRef(study_url(search), study_name(search), optuna_directions(search.directions),
                     search.sampler, search.seed, search.trials, search.population)
 
 

@@ -34,11 +34,15 @@ _COS_PHI = np.cos(TOWER_PHI_CENTRES)
 _SIN_PHI = np.sin(TOWER_PHI_CENTRES)
 
 
+def tower_et(towers: EventTable) -> np.ndarray:
+    """Tower ET before digitisation, (B, 80 η, 72 φ) float64 in GeV: the sum of the deposits per tower."""
+    flat = np.bincount(towers.row * N_TOWERS + towers["tower"], weights=towers["et"], minlength=towers.n_events * N_TOWERS)
+    return flat.reshape(towers.n_events, N_ETA_TOWERS, N_PHI_TOWERS)
+
+
 def tower_grid(towers: EventTable, det: DetectorConfig) -> np.ndarray:
     """Digitised tower ET, (B, 80 η, 72 φ) float32 in GeV: the sum per tower floored to ``tower_lsb_gev``."""
-    flat = np.bincount(towers.row * N_TOWERS + towers["tower"], weights=towers["et"], minlength=towers.n_events * N_TOWERS)
-    grid = np.floor(flat / det.tower_lsb_gev) * det.tower_lsb_gev
-    return grid.reshape(towers.n_events, N_ETA_TOWERS, N_PHI_TOWERS).astype(np.float32)
+    return (np.floor(tower_et(towers) / det.tower_lsb_gev) * det.tower_lsb_gev).astype(np.float32)
 
 
 def calo_view(grid: np.ndarray, det: DetectorConfig) -> np.ndarray:

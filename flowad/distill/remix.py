@@ -29,10 +29,11 @@ import numpy as np
 from flowad.configio import from_mapping
 from flowad.data.config import DetectorConfig
 from flowad.data.detector import Deposits
-from flowad.data.geometry import N_ETA_TOWERS, N_PHI_TOWERS, N_TOWERS, towers_to_regions
+from flowad.data.geometry import towers_to_regions
 from flowad.data.pileup import attach, empty_deposits
 from flowad.data.shards import pool_paths
 from flowad.data.storage import read_metadata, read_pools
+from flowad.data.views import tower_et
 from flowad.errors import FlowadInputError, check
 
 CHUNK_CROSSINGS = 2000
@@ -92,5 +93,4 @@ def interactions_regions(pool: PileupPool, chosen: np.ndarray, counts: np.ndarra
     """Region ET (counts of ``region_lsb_gev``, undigitised) of crossings made of pool interactions ``chosen``, the
     first ``counts[0]`` of them in the first crossing, and so on."""
     towers = attach(empty_deposits(len(counts)), pool.deposits, chosen, np.repeat(np.arange(len(counts)), counts)).towers
-    flat = np.bincount(towers.row * N_TOWERS + towers["tower"], weights=towers["et"], minlength=len(counts) * N_TOWERS)
-    return towers_to_regions(flat.reshape(len(counts), N_ETA_TOWERS, N_PHI_TOWERS)) / pool.detector.region_lsb_gev
+    return towers_to_regions(tower_et(towers)) / pool.detector.region_lsb_gev

@@ -103,14 +103,13 @@ def run_sampler(name: str, seed: int, trials: int, table: dict[tuple, tuple]) ->
     import optuna
     from optuna.distributions import CategoricalDistribution
 
-    from search.study import IN_MEMORY, StudyRef
+    from search.study import IN_MEMORY, StudyRef, optuna_directions
     from search.study_searcher import StudySearcher, replay
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = {**SPACE, "family": tuple(f for f in SPACE["family"] if any(k[0] == f for k in table))}  # the fitted ones
     distributions = {f"student.{k}": CategoricalDistribution(list(v)) for k, v in space.items()}
-    ref = StudyRef(IN_MEMORY, f"{STUDY}-{name}-{seed}", tuple("maximize" if d == "max" else "minimize" for d in DIRECTIONS),
-                   name, seed, trials)
+    ref = StudyRef(IN_MEMORY, f"{STUDY}-{name}-{seed}", optuna_directions(DIRECTIONS), name, seed, trials)
     searcher = StudySearcher(ref, distributions, ["auc", "lut", "latency_ns"])
 
     def objectives(params: dict) -> list[float]:
