@@ -37,6 +37,8 @@ VARIANTS = {
     "decorrelated_sum_et": lambda config, menu: replace(config, decorrelate="sum_et"),
     "decorrelated_max_region_et": lambda config, menu: replace(config, decorrelate="max_region_et"),
     "menu_rejected_decorrelated_sum_et": lambda config, menu: replace(config, train_on_menu_rejected=menu, decorrelate="sum_et"),
+    "objects_view": lambda config, menu: replace(config, view="objects", pileup_subtraction=False),
+    "both_views": lambda config, menu: replace(config, view="calo+objects"),
 }
 """Teacher variants of issue 22 item 5, each a change of the quickstart teacher's config."""
 

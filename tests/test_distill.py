@@ -62,6 +62,22 @@ def test_energy_augmentation_scales_up_and_saturates():
     assert np.all(scaled[:, 1::3] == objects[np.random.default_rng(2).integers(0, 50, 50)][:, 1::3])  # eta untouched
 
 
+def test_energy_augmentation_of_the_combined_view_scales_both_parts_by_one_factor():
+    rng = np.random.default_rng(3)
+    calo = rng.poisson(5, (60, 252)).astype(np.float32)
+    objects = np.abs(rng.normal(size=(60, 57))).astype(np.float32) + 1
+    both = np.concatenate([calo, objects], axis=1)
+    config = AugmentConfig(fraction=1.0, max_scale=4)
+    scaled = energy_scaled(both, "calo+objects", config, np.random.default_rng(4))
+    picked = both[np.random.default_rng(4).integers(0, 60, 60)]
+    factor = scaled[:, 252] / picked[:, 252]  # MET's pT
+    assert np.all((factor >= 1) & (factor <= 4)) and factor.std() > 0.1
+    np.testing.assert_allclose(scaled[:, 252::3], picked[:, 252::3] * factor[:, None], rtol=1e-5)
+    np.testing.assert_array_equal(scaled[:, 253::3], picked[:, 253::3])  # η untouched
+    assert np.array_equal(scaled[:, :252], np.rint(scaled[:, :252]))  # counts stay whole
+    np.testing.assert_allclose(scaled[:, :252], picked[:, :252] * factor[:, None], atol=0.5 + 1e-3)
+
+
 def one_event_pool(et_gev: float, towers=(1000, 1001)):
     """A pool of one interaction: ``et_gev`` in each of ``towers``, with the default detector."""
     from flowad.data.config import DetectorConfig

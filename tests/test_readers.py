@@ -58,6 +58,13 @@ def test_non_finite_hdf5_values_are_refused_with_where(tmp_path, bad):
     assert_one_line_error(run_cli("data", "info", str(tmp_path / "bad.h5")), "bad.h5", "'Particles'", "event 7")
 
 
+def test_the_combined_view_is_the_two_stored_views_side_by_side(micro_dataset):
+    calo, objects, both = (load(micro_dataset, view, splits=("val",))["zerobias"]["val"] for view in ("calo", "objects", "calo+objects"))
+    assert both.shape == (len(calo), 252 + 57) and both.dtype == np.float32
+    np.testing.assert_array_equal(both[:, :252], calo.reshape(len(calo), -1))
+    np.testing.assert_array_equal(both[:, 252:], objects)
+
+
 def test_damaged_inputs_give_clear_errors(tmp_path, micro_dataset):
     (tmp_path / "junk.h5").write_bytes(b"not hdf5 at all")
     with pytest.raises(FlowadInputError, match="not a readable HDF5 file"):

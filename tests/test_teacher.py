@@ -20,6 +20,7 @@ FAST = {"epochs": 15, "patience": 15, "batch_size": 32, "depth": 2, "hidden": 16
     {"kind": "flow", "view": "objects", "architecture": "realnvp"},
     {"kind": "flow", "view": "objects", "architecture": "maf"},
     {"kind": "cae", "view": "calo", "hidden": 8},
+    {"kind": "flow", "view": "calo+objects", "architecture": "maf", "pileup_subtraction": True},
 ])
 def test_teacher_separates_a_hard_signal(micro_dataset, tmp_path, spec):
     config = TeacherConfig(**{**FAST, **spec})
@@ -55,18 +56,49 @@ def test_preprocessing_is_fitted_on_train_only():
     assert Preprocessor.fit("objects", objects, 0.05).n_features == 56
 
 
-@pytest.mark.parametrize("view", ["calo", "objects"])
-def test_device_preprocessing_equals_host_preprocessing(view):
+def _calo_and_objects(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    calo = np.minimum(rng.poisson(4, (n, 18, 14)), 1023).astype(np.uint16)
+    objects = np.abs(rng.normal(size=(n, 57))).astype(np.float32)
+    objects[:, 1] = 0  # MET's η: a constant feature, dropped
+    return calo, objects
+
+
+@pytest.mark.parametrize("view, pileup_subtraction", [
+    ("calo", False), ("calo", True), ("objects", False), ("calo+objects", False), ("calo+objects", True)])
+def test_device_preprocessing_equals_host_preprocessing(view, pileup_subtraction):
     """Scoring on a GPU preprocesses with torch; it must give the numpy path's inputs, bit for bit on CPU."""
-    rng = np.random.default_rng(1)
-    if view == "calo":
-        x = np.minimum(rng.poisson(4, (400, 18, 14)), 1023).astype(np.uint16)
-    else:
-        x = np.abs(rng.normal(size=(400, 57))).astype(np.float32)
-        x[:, 1] = 0  # a constant feature: dropped
-    pre = Preprocessor.fit(view, x[:300], 0.05)
+    calo, objects = _calo_and_objects(np.random.default_rng(1), 400)
+    x = {"calo": calo, "objects": objects,
+         "calo+objects": np.concatenate([calo.reshape(400, -1), objects], axis=1, dtype=np.float32)}[view]
+    pre = Preprocessor.fit(view, x[:300], 0.05, pileup_subtraction)
     raw = torch.from_numpy(x.reshape(len(x), -1).astype(np.float32))
     np.testing.assert_array_equal(pre.transform_tensor(raw).numpy(), pre.transform(x))
+
+
+def test_the_combined_view_treats_its_regions_as_counts_and_its_objects_as_objects():
+    """calo+objects preprocesses its 252 counts exactly as the calo view does and its 57 features as the objects
+    view does: pile-up subtraction touches only the counts, object noise only the objects."""
+    rng = np.random.default_rng(4)
+    calo, objects = _calo_and_objects(rng, 500)
+    both = np.concatenate([calo.reshape(500, -1), objects], axis=1, dtype=np.float32)
+    pre = Preprocessor.fit("calo+objects", both, 0.05, pileup_subtraction=True)
+    alone = {"calo": Preprocessor.fit("calo", calo, 0.05, pileup_subtraction=True), "objects": Preprocessor.fit("objects", objects, 0.05)}
+    assert pre.n_features == 252 + 56 and pre.counts.sum() == 252
+    z = pre.transform(both)
+    np.testing.assert_allclose(z[:, :252], alone["calo"].transform(calo), atol=1e-6)
+    np.testing.assert_allclose(z[:, 252:], alone["objects"].transform(objects), atol=1e-6)
+    busy = both.copy()
+    busy[:, :252] += 6  # a higher pile-up level under the same objects
+    np.testing.assert_allclose(pre.transform(busy), z, atol=1e-5)
+    noisy = pre.transform(both, np.random.default_rng(0)) - z  # training mode
+    assert np.all(np.abs(noisy[:, 252:]) <= 0.5 * 0.05 + 1e-6) and np.abs(noisy[:, 252:]).max() > 0.01
+    assert np.abs(noisy[:, :252]).max() > 0.01  # counts get U(0, 1) dequantisation instead of the mid-point 0.5
+    restored = Preprocessor.from_state(pre.state())
+    np.testing.assert_array_equal(restored.transform(busy), pre.transform(busy))
+    legacy = Preprocessor.fit("calo", calo, 0.05)  # a checkpoint from before the combined view has no counts mask
+    state = legacy.state()
+    del state["counts"]
+    np.testing.assert_array_equal(Preprocessor.from_state(state).transform(calo), legacy.transform(calo))
 
 
 def test_scoring_in_chunks_changes_nothing():
@@ -90,6 +122,8 @@ def test_checkpoints_are_loaded_safely(tmp_path):
 @pytest.mark.parametrize("spec, key", [
     ({"depth": 0}, "depth"), ({"kind": "vae"}, "kind"), ({"kind": "cae", "view": "objects"}, "view"),
     ({"hidden": 0}, "hidden"), ({"architecture": "glow"}, "architecture"), ({"device": "tpu"}, "device"),
+    ({"view": "objects", "pileup_subtraction": True}, "pileup_subtraction"), ({"view": "both"}, "view"),
+    ({"kind": "cae", "view": "calo+objects"}, "view"), ({"view": "calo+objects", "decorrelate": "sum_et"}, "decorrelate"),
 ])
 def test_bad_teacher_configs(spec, key):
     with pytest.raises(ConfigError) as info:

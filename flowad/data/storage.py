@@ -19,12 +19,12 @@ import pyarrow.parquet as pq
 from flowad.atomic import atomic_path
 from flowad.data.detector import Deposits
 from flowad.data.event_table import EventTable, concat_events
-from flowad.data.views import CALO_SHAPE, N_OBJECT_FEATURES
+from flowad.data.views import CALO_FEATURES, CALO_SHAPE, COMBINED_VIEW, N_OBJECT_FEATURES, STORED_VIEWS
 from flowad.errors import FlowadInputError
 
 META_KEY = b"flowad"
-VIEW_SHAPES = {"calo": CALO_SHAPE, "objects": (N_OBJECT_FEATURES,)}
-VIEW_DTYPES = {"calo": np.uint16, "objects": np.float32}
+VIEW_SHAPES = {"calo": CALO_SHAPE, "objects": (N_OBJECT_FEATURES,), COMBINED_VIEW: (CALO_FEATURES + N_OBJECT_FEATURES,)}
+VIEW_DTYPES = {"calo": np.uint16, "objects": np.float32, COMBINED_VIEW: np.float32}
 _DEPOSIT_PARTS = ("towers", "eg", "muons")
 WEIGHT_COLUMN = "weight"
 
@@ -51,7 +51,11 @@ def read_weights(path: Path) -> np.ndarray:
 
 
 def read_events(path: Path, view: str) -> np.ndarray:
-    """The ``view`` array of one event shard, shaped (N, *VIEW_SHAPES[view])."""
+    """The ``view`` array of one event shard, shaped (N, *VIEW_SHAPES[view]); ``calo+objects`` joins the two stored
+    views row by row (region counts exactly representable in float32)."""
+    if view == COMBINED_VIEW:
+        parts = [read_events(path, stored).reshape(-1, int(np.prod(VIEW_SHAPES[stored]))) for stored in STORED_VIEWS]
+        return np.concatenate(parts, axis=1, dtype=VIEW_DTYPES[view])
     table = _read(path, columns=[view])
     shape = VIEW_SHAPES[view]
     column = table.column(view).combine_chunks()

@@ -4,6 +4,9 @@
   CICADA's input, flattened in its order ``14 * iphi + ieta``.
 - ``objects``: 57 floats, ADC2021/AXOL1TL layout: MET, 4 e/γ, 4 μ, 10 jets, each (pT GeV, η, φ),
   pT-ordered within a type, zero-padded; MET's η slot is 0.
+- ``calo+objects``: both of one crossing in one row, (309,) float32: the 252 region counts then the 57 object
+  features. Not stored: read from the two stored views (:func:`flowad.data.storage.read_events`), so one teacher
+  can see both.
 """
 
 from __future__ import annotations
@@ -24,6 +27,16 @@ OBJECT_SLOTS = ["met"] + [f"eg{i}" for i in range(N_EG)] + [f"mu{i}" for i in ra
 OBJECT_FEATURES = [f"{slot}_{q}" for slot in OBJECT_SLOTS for q in ("pt", "eta", "phi")]
 N_OBJECT_FEATURES = len(OBJECT_FEATURES)  # 57
 CALO_SHAPE = (18, 14)
+CALO_FEATURES = CALO_SHAPE[0] * CALO_SHAPE[1]  # 252
+COMBINED_VIEW = "calo+objects"
+STORED_VIEWS = ("calo", "objects")
+VIEWS = (*STORED_VIEWS, COMBINED_VIEW)
+
+
+def count_features(view: str) -> int:
+    """How many leading features of a flattened ``view`` row are calo region counts (integer ET in LSBs): 252 for
+    ``calo`` and ``calo+objects``, 0 for ``objects``. The rest are object features in the ADC2021 order."""
+    return CALO_FEATURES if view in ("calo", COMBINED_VIEW) else 0
 ISOLATION_HALF_WIDTH = 3
 """e/γ isolation box: ±3 towers in η and φ (≈ ΔR 0.3)."""
 

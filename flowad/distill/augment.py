@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from flowad.data.views import count_features
 from flowad.errors import check
 
 
@@ -38,9 +39,10 @@ def energy_scaled(x: np.ndarray, view: str, config: AugmentConfig, rng: np.rando
         return x[:0]
     picked = x[rng.integers(0, len(x), n)]
     scale = np.exp(rng.uniform(0.0, np.log(config.max_scale), n))
-    if view == "calo":
-        scaled = np.rint(picked.astype(np.float64) * scale.reshape(-1, *[1] * (picked.ndim - 1)))
-        return np.clip(scaled, 0, config.saturation).astype(x.dtype)
-    out = picked.copy()
-    out[:, 0::3] = picked[:, 0::3] * scale[:, None].astype(picked.dtype)  # the pT of MET and every object
-    return out
+    flat = picked.reshape(n, -1)
+    out = flat.copy()
+    counts = count_features(view)
+    if counts:
+        out[:, :counts] = np.clip(np.rint(flat[:, :counts].astype(np.float64) * scale[:, None]), 0, config.saturation)
+    out[:, counts::3] = flat[:, counts::3] * scale[:, None].astype(flat.dtype)  # the pT of MET and every object
+    return out.reshape(picked.shape)

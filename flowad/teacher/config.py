@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flowad.data.views import VIEWS, count_features
 from flowad.devices import DEVICES
 from flowad.errors import check, check_training
 
-VIEWS = ("calo", "objects")
 FLOW_ARCHITECTURES = ("nsf", "realnvp", "maf")
 
 
@@ -23,6 +23,8 @@ class TeacherConfig:
 
     kind: str = "flow"
     view: str = "calo"
+    """``calo`` (252 region counts), ``objects`` (57 features) or ``calo+objects`` (both, one row: one teacher sees
+    the image and the objects; :mod:`flowad.data.views`)."""
     depth: int = 4
     hidden: int = 64
     hidden_layers: int = 2
@@ -31,7 +33,7 @@ class TeacherConfig:
     latent: int = 32
     dequantize: float = 0.05
     pileup_subtraction: bool = False
-    """calo view: subtract each crossing's median region ET from every region (clipped at 0) before the flow sees
+    """calo and calo+objects views: subtract each crossing's median region ET from every region (clipped at 0) before the flow sees
     it, so the density is of the hard activity rather than of the pile-up level (docs/models.md)."""
     train_on_menu_rejected: str = ""
     """"" trains on every training crossing; a menu's name (:data:`flowad.metrics.menu.MENUS`) trains only on
@@ -66,7 +68,8 @@ class TeacherConfig:
         check(2 <= self.bins <= 64, "bins", f"must be in [2, 64], got {self.bins}")
         check(1 <= self.latent <= 1024, "latent", f"must be in [1, 1024], got {self.latent}")
         check(self.dequantize >= 0, "dequantize", f"must be >= 0, got {self.dequantize}")
-        check(not self.pileup_subtraction or self.view == "calo", "pileup_subtraction", "applies to the calo view only")
+        check(not self.pileup_subtraction or count_features(self.view) > 0, "pileup_subtraction",
+              "applies to a view with calo regions (calo, calo+objects) only")
         from flowad.metrics.menu import MENUS
         from flowad.teacher.decorrelation import COMPLEXITY
 
