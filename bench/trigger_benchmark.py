@@ -39,6 +39,9 @@ VARIANTS = {
     "menu_rejected_decorrelated_sum_et": lambda config, menu: replace(config, train_on_menu_rejected=menu, decorrelate="sum_et"),
     "objects_view": lambda config, menu: replace(config, view="objects", pileup_subtraction=False),
     "both_views": lambda config, menu: replace(config, view="calo+objects"),
+    "latent_flow": lambda config, menu: replace(config, kind="latent_flow", latent=16, embedding_hidden=20),
+    "latent_flow_both_views": lambda config, menu: replace(config, kind="latent_flow", view="calo+objects", latent=16,
+                                                           embedding_hidden=128),
 }
 """Teacher variants of issue 22 item 5, each a change of the quickstart teacher's config."""
 

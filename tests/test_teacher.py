@@ -21,6 +21,8 @@ FAST = {"epochs": 15, "patience": 15, "batch_size": 32, "depth": 2, "hidden": 16
     {"kind": "flow", "view": "objects", "architecture": "maf"},
     {"kind": "cae", "view": "calo", "hidden": 8},
     {"kind": "flow", "view": "calo+objects", "architecture": "maf", "pileup_subtraction": True},
+    {"kind": "latent_flow", "view": "calo", "architecture": "maf", "latent": 16, "embedding_hidden": 16},
+    {"kind": "latent_flow", "view": "objects", "architecture": "maf", "latent": 8, "embedding_hidden": 16},
 ])
 def test_teacher_separates_a_hard_signal(micro_dataset, tmp_path, spec):
     config = TeacherConfig(**{**FAST, **spec})
@@ -99,6 +101,26 @@ def test_the_combined_view_treats_its_regions_as_counts_and_its_objects_as_objec
     state = legacy.state()
     del state["counts"]
     np.testing.assert_array_equal(Preprocessor.from_state(state).transform(calo), legacy.transform(calo))
+
+
+def test_a_latent_flow_trains_its_autoencoder_then_only_its_flow():
+    """Stage one fits the autoencoder on reconstruction; stage two freezes it, standardises its latents on the
+    training crossings and fits the flow: the score is −log p(z), and the encoder is the stage-one encoder."""
+    rng = np.random.default_rng(5)
+    x = np.minimum(rng.poisson(3, (700, 18, 14)), 1023).astype(np.uint16)
+    config = TeacherConfig(kind="latent_flow", latent=6, embedding_hidden=4, **{**FAST, "epochs": 3})
+    teacher = train_teacher(config, x[:500], x[500:600])
+    stages = [h["stage"] for h in teacher.history]
+    assert stages[0] == "autoencoder" and stages[-1] == "flow" and stages == sorted(stages)
+    module = teacher.module
+    z = module.autoencoder.encode(torch.from_numpy(teacher.preprocessor.transform(x[:500])))
+    np.testing.assert_allclose(module.latent_mean.numpy(), z.mean(0).detach().numpy(), atol=1e-4)
+    assert not any(p.requires_grad for p in module.autoencoder.parameters())
+    inputs = torch.from_numpy(teacher.preprocessor.transform(x[600:]))
+    expected = -module.density.flow().log_prob((module.autoencoder.encode(inputs) - module.latent_mean) / module.latent_std)
+    np.testing.assert_allclose(teacher.score(x[600:]), expected.detach().double().numpy(), rtol=1e-5, atol=1e-5)
+    reconstruction = [h["val_loss"] for h in teacher.history if h["stage"] == "autoencoder"]
+    assert reconstruction[-1] < reconstruction[0]
 
 
 def test_scoring_in_chunks_changes_nothing():

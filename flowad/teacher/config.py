@@ -19,6 +19,8 @@ class TeacherConfig:
     autoregressive; realnvp: affine coupling; maf: affine autoregressive), MLPs of ``hidden_layers`` ×
     ``hidden`` units. ``kind`` ``cae``: CICADA-style convolutional autoencoder on the calo view with
     ``hidden`` base channels and a ``latent``-dimensional bottleneck; ``depth`` conv blocks per side.
+    ``kind`` ``latent_flow``: a flow as above on the ``latent``-dimensional embedding of an autoencoder of
+    ``embedding_hidden`` channels (calo) or units (other views), trained first (:class:`flowad.teacher.kinds.LatentFlow`).
     """
 
     kind: str = "flow"
@@ -31,6 +33,8 @@ class TeacherConfig:
     architecture: str = "nsf"
     bins: int = 8
     latent: int = 32
+    embedding_hidden: int = 20
+    """latent_flow: the autoencoder's conv channels (calo view) or dense units (other views)."""
     dequantize: float = 0.05
     pileup_subtraction: bool = False
     """calo and calo+objects views: subtract each crossing's median region ET from every region (clipped at 0) before the flow sees
@@ -67,6 +71,7 @@ class TeacherConfig:
         check(self.architecture in FLOW_ARCHITECTURES, "architecture", f"must be one of {', '.join(FLOW_ARCHITECTURES)}")
         check(2 <= self.bins <= 64, "bins", f"must be in [2, 64], got {self.bins}")
         check(1 <= self.latent <= 1024, "latent", f"must be in [1, 1024], got {self.latent}")
+        check(1 <= self.embedding_hidden <= 4096, "embedding_hidden", f"must be in [1, 4096], got {self.embedding_hidden}")
         check(self.dequantize >= 0, "dequantize", f"must be >= 0, got {self.dequantize}")
         check(not self.pileup_subtraction or count_features(self.view) > 0, "pileup_subtraction",
               "applies to a view with calo regions (calo, calo+objects) only")

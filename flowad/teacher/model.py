@@ -31,7 +31,8 @@ class Teacher:
     """Subtracted from every score when the config decorrelates it (:mod:`flowad.teacher.decorrelation`)."""
 
     def score(self, x: np.ndarray, batch_size: int = 4096, chunk: int = 65_536) -> np.ndarray:
-        """Anomaly score per event (float64): −log p(x) for a flow, reconstruction MSE for the cae.
+        """Anomaly score per event (float64): −log p(x) for a flow, reconstruction MSE for the cae, −log p(z) of the
+        embedding for a latent flow.
 
         Events are scored ``chunk`` at a time, so memory stays bounded. On a GPU the raw events are copied
         (integer counts as float32, exact below 2^24) and preprocessed there, leaving no per-event work on
@@ -99,17 +100,22 @@ def train_teacher(config: TeacherConfig, train: np.ndarray, val: np.ndarray) -> 
     pre = Preprocessor.fit(config.view, train, config.dequantize, config.pileup_subtraction)
     torch.manual_seed(config.seed)
     module = TEACHER_KINDS[config.kind](config, pre.n_features)
-    history = fit(
-        module,
-        lambda rng: pre.transform(train, rng),
-        pre.transform(val),
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
-        patience=config.patience,
-        seed=config.seed,
-        device=torch_device(config.device),
-    )
+    history: list[dict] = []
+    for index, stage in enumerate(getattr(module, "stages", ("",))):
+        if stage:  # e.g. latent_flow: the autoencoder first, then the flow on its frozen embedding
+            module.begin_stage(stage, torch.from_numpy(pre.transform(train)))
+        records = fit(
+            module,
+            lambda rng: pre.transform(train, rng),
+            pre.transform(val),
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            learning_rate=config.learning_rate,
+            patience=config.patience,
+            seed=config.seed + index,
+            device=torch_device(config.device),
+        )
+        history += [{**record, "stage": stage} if stage else record for record in records]
     module.eval()
     teacher = Teacher(config, pre, module, history)
     if config.decorrelate:

@@ -32,7 +32,7 @@ def fit(
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     module.to(device)
-    optimiser = torch.optim.Adam(module.parameters(), lr=learning_rate)
+    optimiser = torch.optim.Adam([p for p in module.parameters() if p.requires_grad], lr=learning_rate)  # frozen parts stay
     val_tensor = torch.from_numpy(val).to(device)
     best, best_state, stale, history = float("inf"), None, 0, []
     for epoch in range(epochs):
