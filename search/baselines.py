@@ -47,7 +47,7 @@ def reference_metrics(search: SearchConfig) -> tuple[dict[str, float], dict]:
 
     source = DataSource(**to_plain(search.data))
     dataset = resolve_dataset(source)
-    reference = reference_for(dataset, source.background, ("val",), source.cache)
+    reference = reference_for(dataset, source.background, ("val",), source.cache, source.menu_config())
     rate_khz = float(search.distill.get("rate_khz", 3.0))
     signals = list(search.signals) or None
     performance = reference.evaluate_baselines("val", rate_khz)

@@ -68,13 +68,14 @@ def test_metrics(performance: ScorePerformance, signals: list[str]) -> dict[str,
 def measure_on_test(student, record: dict) -> tuple[ScorePerformance, dict[str, ScorePerformance], CalibratedMenu]:
     """The student's trigger performance on test (cut set on validation ZeroBias) and the baselines'."""
     from flowad.data import load
+    from flowad.metrics.menu import MENUS
     from flowad.metrics.reference import reference_for
 
     background = record.get("background", "zerobias")
     data = Path(record["data"])
     arrays = load(data, record.get("view", "calo"), splits=("val", "test"))
     scores = {p: {s: student.predict(x) for s, x in by.items() if s == "test" or p == background} for p, by in arrays.items()}
-    reference = reference_for(data, background, ("val", "test"), record.get("cache", "data"))
+    reference = reference_for(data, background, ("val", "test"), record.get("cache", "data"), MENUS[record.get("menu", "calibrated")]())
     rate = float(record.get("rate_khz", 3.0))
     return reference.evaluate(scores, "test", rate), reference.evaluate_baselines("test", rate), reference.menu
 

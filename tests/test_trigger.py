@@ -8,7 +8,7 @@ from sklearn.metrics import roc_auc_score
 
 from flowad.errors import ConfigError
 from flowad.metrics.l1_quantities import ht, max_region_et, met, nth_pt, sum_et
-from flowad.metrics.menu import MenuConfig, calibrate_menu
+from flowad.metrics.menu import DEFAULT_RATES_KHZ, MENUS, MenuConfig, calibrate_menu
 from flowad.metrics.rates import auc_interval, background_needed, khz_of, rate_threshold
 from flowad.metrics.trigger import evaluate_score
 
@@ -156,6 +156,30 @@ def test_a_menu_at_fixed_thresholds_fires_at_the_threshold_and_measures_its_rate
     assert menu.total_khz == pytest.approx(khz_of(3 / 6))
     with pytest.raises(ConfigError, match="not both"):
         MenuConfig({"met": 8.0}, {"met": 90.0})
+
+
+def test_the_2024_menu_with_met_at_a_rate_keeps_every_other_seed_at_its_threshold():
+    rng = np.random.default_rng(7)
+    n = 120_000
+    views = {"objects": _objects(n, rng)}
+    menu = calibrate_menu(MENUS["run3_2024_met_at_rate"](), views)
+    real = calibrate_menu(MENUS["run3_2024"](), views)
+    assert menu.thresholds["met"].achieved_khz == pytest.approx(DEFAULT_RATES_KHZ["met"], rel=0.1)
+    assert real.thresholds["met"].value == pytest.approx(90.0)
+    assert menu.thresholds["met"].value > 120  # 8 kHz of an exponential MET of mean 20 GeV: 20·ln(28610/8) GeV
+    for name in set(real.thresholds) - {"met"}:
+        assert menu.thresholds[name].value == real.thresholds[name].value
+
+
+def test_a_data_source_names_the_menu_its_pure_efficiencies_are_measured_against():
+    from flowad.configio import from_mapping
+    from flowad.distill import DataSource
+
+    assert DataSource("data/demo").menu_config() == MenuConfig()
+    assert DataSource("data/demo", menu="run3_2024").menu_config() == MenuConfig.run3_2024()
+    with pytest.raises(ConfigError) as info:
+        from_mapping(DataSource, {"path": "data/demo", "menu": "run2"})
+    assert info.value.key == "menu"
 
 
 def test_the_pure_rate_budget_measures_a_menu_quantity_that_the_total_budget_zeroes():

@@ -10,6 +10,7 @@ from flowad.distill.outliers import OutlierExposureConfig
 from flowad.distill.remix import RemixConfig
 from flowad.distill.target import TargetConfig
 from flowad.errors import check
+from flowad.metrics.menu import MENUS, MenuConfig
 from flowad.student.base import LOSSES
 from flowad.student.config import StudentConfig
 from flowad.teacher.config import TeacherConfig
@@ -24,9 +25,16 @@ class DataSource:
     """The process that is "ordinary": teachers train on its train split, rates are measured on it."""
     cache: str = "data"
     """Where a data config's dataset is generated, and where teachers and scores are cached."""
+    menu: str = "calibrated"
+    """The emulated Level-1 menu (:data:`flowad.metrics.menu.MENUS`): pure efficiency counts the signal it rejects,
+    and the pure rate budget the ZeroBias it rejects."""
 
     def __post_init__(self) -> None:
         check(bool(self.path), "path", "a dataset directory or data config is needed")
+        check(self.menu in MENUS, "menu", f"must be one of {', '.join(MENUS)}, got {self.menu!r}")
+
+    def menu_config(self) -> MenuConfig:
+        return MENUS[self.menu]()
 
     def absolute(self) -> "DataSource":
         """This source with its path and cache made absolute (URLs kept), for processes with another working

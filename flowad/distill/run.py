@@ -183,7 +183,7 @@ def menu_record(reference: Reference) -> dict:
 def run_teacher(config: TeacherRunConfig, rate_khz: float = 3.0, split: str = "test") -> TeacherReport:
     """Train (or load) the teacher and report it on ``split`` beside the menu and the baselines."""
     prepared = prepare(config.data, config.teacher, REPORT_SPLITS)
-    reference = reference_for(prepared.dataset, prepared.background, ("val", split), config.data.cache)
+    reference = reference_for(prepared.dataset, prepared.background, ("val", split), config.data.cache, config.data.menu_config())
     performance = reference.evaluate(prepared.scores, split, rate_khz)
     baselines = reference.evaluate_baselines(split, rate_khz)
     out = Path(config.out)
@@ -264,7 +264,7 @@ def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
     events = {p: prepared.arrays[p][split] for p in prepared.arrays if split in prepared.arrays[p]}
     student_scores = {p: {split: student.predict(x)} for p, x in events.items()}
     teacher_scores = {p: {split: prepared.scores[p][split]} for p in events}
-    reference = reference_for(prepared.dataset, prepared.background, (split,), config.data.cache)
+    reference = reference_for(prepared.dataset, prepared.background, (split,), config.data.cache, config.data.menu_config())
     student_perf = reference.evaluate(student_scores, split, config.rate_khz)
     teacher_perf = reference.evaluate(teacher_scores, split, config.rate_khz)
     metrics = {}
@@ -290,7 +290,8 @@ def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
     record = {"split": split, "metrics": metrics, "agreement": agreement, "fidelity": fidelity, "summary": student.summary(), "history": history,
               "student_performance": performance_record(student_perf), "teacher_performance": performance_record(teacher_perf),
               "teacher": str(prepared.teacher_path), "data": str(prepared.dataset), "cache": str(config.data.cache),
-              "view": config.teacher.view, "background": prepared.background, "rate_khz": config.rate_khz}
+              "view": config.teacher.view, "background": prepared.background, "rate_khz": config.rate_khz,
+              "menu": config.data.menu}
     write_text_atomic(out / "metrics.json", json.dumps(record, indent=2, sort_keys=True, default=float) + "\n")
     bg = prepared.background
     signals = list(student_perf.signals)

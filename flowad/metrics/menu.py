@@ -89,10 +89,18 @@ class MenuConfig:
         """CMS's 2024 unprescaled seeds at their real thresholds (:data:`RUN3_2024_THRESHOLDS_GEV`)."""
         return cls(rates_khz={}, thresholds_gev=dict(RUN3_2024_THRESHOLDS_GEV))
 
+    @classmethod
+    def run3_2024_met_at_rate(cls) -> "MenuConfig":
+        """:meth:`run3_2024` with the MET seed at :data:`DEFAULT_RATES_KHZ`'s 8 kHz instead of 90 GeV: our MET has no
+        pile-up mitigation (ETMHF's pile-up-dependent tower thresholds), so at 90 GeV it alone keeps ~250 kHz of
+        ZeroBias (docs/models.md, "Can the benchmark rank triggers") and the menu would reject only quiet crossings."""
+        thresholds = {name: gev for name, gev in RUN3_2024_THRESHOLDS_GEV.items() if name != "met"}
+        return cls(rates_khz={"met": DEFAULT_RATES_KHZ["met"]}, thresholds_gev=thresholds)
 
-MENUS = {"calibrated": MenuConfig, "run3_2024": MenuConfig.run3_2024}
-"""Named menus: ``calibrated`` (each seed at its rate, :data:`DEFAULT_RATES_KHZ`) and ``run3_2024`` (CMS's 2024
-unprescaled seeds at their thresholds)."""
+
+MENUS = {"calibrated": MenuConfig, "run3_2024": MenuConfig.run3_2024, "run3_2024_met_at_rate": MenuConfig.run3_2024_met_at_rate}
+"""Named menus: ``calibrated`` (each seed at its rate, :data:`DEFAULT_RATES_KHZ`), ``run3_2024`` (CMS's 2024
+unprescaled seeds at their thresholds) and ``run3_2024_met_at_rate`` (those, MET at a rate)."""
 
 Views = Mapping[str, np.ndarray]
 """``{"objects": (N, 57), "calo": (N, 18, 14)}`` for the same N crossings."""

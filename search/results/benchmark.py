@@ -117,7 +117,7 @@ def benchmark_study(config: ResultsConfig) -> Benchmark:
     from search.results.teachers import teacher_config
 
     dataset = resolve_dataset(config.data)
-    reference = reference_for(dataset, config.data.background, ("val", "test"), config.data.cache)
+    reference = reference_for(dataset, config.data.background, ("val", "test"), config.data.cache, config.data.menu_config())
     teachers = {label: prepare(config.data, teacher_config(config, label, 0), REPORT_SPLITS).scores for label in config.teachers}
     ceilings = ceiling_scores(dataset, config.data.background, config.signals, config.data.cache, config.ceiling)
     baselines = {f"{BASELINES[n].label} (no ML)": scores for n, scores in reference.baselines.items()}

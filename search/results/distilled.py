@@ -68,7 +68,7 @@ def measure(config: ResultsConfig, distill: DistillConfig, workdir: Path, ship: 
     student = report.student
     splits = ("val", "test")
     scores = {p: {s: student.predict(x[s]) for s in splits if s in x} for p, x in prepared.arrays.items()}
-    reference = reference_for(prepared.dataset, prepared.background, splits, distill.data.cache)
+    reference = reference_for(prepared.dataset, prepared.background, splits, distill.data.cache, distill.data.menu_config())
     out: dict[str, Any] = {"seconds_distill": seconds, "epochs": len(report.history), "summary": report.summary}
     for split in splits:
         out[split] = performance_record(reference.evaluate(scores, split, config.rate_khz, config.signals, distill.seed))

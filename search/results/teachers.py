@@ -34,13 +34,13 @@ def teacher_unit(config: ResultsConfig, label: str, seed: int) -> dict:
     dataset = resolve_dataset(config.data)
     teacher = teacher_config(config, label, seed)
     spec = {"dataset": dataset_identity(dataset), "background": config.data.background, "teacher": to_plain(teacher), "rate_khz": config.rate_khz,
-            "signals": list(config.signals)}
+            "signals": list(config.signals), "menu": config.data.menu}
 
     def run() -> dict:
         start = time.perf_counter()
         prepared = prepare(config.data, teacher, REPORT_SPLITS)
         seconds = time.perf_counter() - start
-        reference = reference_for(prepared.dataset, prepared.background, ("val", "test"), config.data.cache)
+        reference = reference_for(prepared.dataset, prepared.background, ("val", "test"), config.data.cache, config.data.menu_config())
         out = {split: performance_record(reference.evaluate(prepared.scores, split, config.rate_khz, config.signals, seed))
                for split in ("val", "test")}
         return {**out, "seconds": seconds, "epochs": len(prepared.teacher.history)}
@@ -51,7 +51,7 @@ def teacher_unit(config: ResultsConfig, label: str, seed: int) -> dict:
 def baseline_records(config: ResultsConfig) -> dict[str, dict]:
     """The no-ML baselines' records on val and test (deterministic: one value, with its interval)."""
     dataset = resolve_dataset(config.data)
-    reference = reference_for(dataset, config.data.background, ("val", "test"), config.data.cache)
+    reference = reference_for(dataset, config.data.background, ("val", "test"), config.data.cache, config.data.menu_config())
     return {name: {split: performance_record(perf) for split, perf in
                    (("val", reference.evaluate(scores, "val", config.rate_khz, config.signals)),
                     ("test", reference.evaluate(scores, "test", config.rate_khz, config.signals)))}
