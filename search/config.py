@@ -22,6 +22,7 @@ from flowad.hardware.design import DESIGN_KINDS
 from flowad.hardware.estimators import ESTIMATORS, pairing_problem
 from flowad.hardware.routes import ROUTES
 from flowad.student.families import STUDENT_FAMILIES
+from flowad.student.registry import family_params, widths_params
 from flowad.metrics.trigger import SIGNAL_METRICS
 from flowad.student.config import StudentConfig
 from flowad.teacher.config import TeacherConfig
@@ -39,11 +40,13 @@ keeps too. Trials also log ``student_sum_et_spearman`` and ``teacher_sum_et_spea
 correlation with ΣET on ZeroBias), which are not objectives: −1 would be as much "only ΣET" as +1."""
 PER_SIGNAL_METRICS = tuple(SIGNAL_METRICS)
 SPACE_KEYS = ("teacher.kind", "teacher.architecture", "teacher.depth", "teacher.hidden", "student.family",
-              "student.widths", "student.lgn_widths", "student.bits", "student.integer_bits", "student.beta",
+              "student.widths", *sorted(f"student.{name}" for name in widths_params() - {"widths"}), "student.bits",
+              *sorted(f"student.{name}" for cls in STUDENT_FAMILIES.values() for name in cls.own_params),
               "hardware.strategy", "hardware.reuse_factor")
-"""``student.lgn_widths`` replaces ``student.widths`` when the family is ``lgn`` (gate layers are ~10–30× wider
-than MLP layers of the same cost), so one space can hold all three families. ``hardware.*`` parameters change the
-trial's firmware design (Keras students; logic-gate students always become their own Verilog)."""
+"""A family's own widths parameter (``student.lgn_widths`` for LGN, :attr:`Student.widths_param`) replaces
+``student.widths`` for it, so one space can hold every family; its own fields (``integer_bits``, ``beta``) are
+read by it alone. ``hardware.*`` parameters change the trial's firmware design where the family has them
+(:attr:`Student.hardware_params`: Keras students; logic-gate students always become their own Verilog)."""
 DEFAULT_ESTIMATORS = {"da4ml_verilog": "synth", "lgn_verilog": "synth", "hls4ml": "rule4ml"}
 
 
@@ -293,7 +296,7 @@ class SearchConfig:
 
     def _check_pairings(self) -> None:
         """Every (family, strategy) the search can reach builds a design its estimator models."""
-        families = self.space["student.family"].extremes() if "student.family" in self.space else [self.student.get("family", "hgq")]
+        families = self.space["student.family"].extremes() if "student.family" in self.space else [self.student.get("family", StudentConfig.family)]
         strategies = (self.space["hardware.strategy"].extremes() if "hardware.strategy" in self.space
                       else [self.hardware.strategy])
         for family in families:
@@ -331,7 +334,7 @@ class SearchConfig:
         student and hardware configs (a QKeras ``integer_bits`` of 6 with ``bits`` of 4 is caught here, not
         in a trial). Above ``MAX_COMBINATIONS`` each parameter's extremes are checked with every family."""
         for key, parameter in self.space.items():
-            if key in ("student.widths", "student.lgn_widths"):
+            if key.startswith("student.") and key.removeprefix("student.") in widths_params():
                 for value in parameter.extremes():
                     parse_widths(value, f"space.{key}")
         for combination in space_combinations(self.space):
@@ -390,13 +393,15 @@ def trial_mapping(search: SearchConfig, params: dict[str, Any]) -> dict[str, Any
     teacher, student = dict(search.teacher), dict(search.student)
     for key, value in params.items():
         section, name = key.split(".")
-        if name == "lgn_widths" or section == "hardware":
+        if section == "hardware" or (section == "student" and name in widths_params()):
             continue
-        target = teacher if section == "teacher" else student
-        target[name] = parse_widths(value) if name == "widths" else value
-    if student.get("family") == "lgn" and "student.lgn_widths" in params:
-        student["widths"] = parse_widths(params["student.lgn_widths"])
-    student.update(search.families.get(student.get("family", "hgq"), {}))
+        (teacher if section == "teacher" else student)[name] = value
+    family = STUDENT_FAMILIES.get(student.get("family", StudentConfig.family))
+    own = f"student.{family.widths_param}" if family is not None else "student.widths"
+    widths = own if own in params else "student.widths"
+    if widths in params:
+        student["widths"] = parse_widths(params[widths])
+    student.update(search.families.get(student.get("family", StudentConfig.family), {}))
     if teacher.get("kind", "flow") == "cae":
         teacher.setdefault("view", "calo")
     return {"data": to_plain(search.data), "teacher": teacher, "student": student, **search.distill}
@@ -413,21 +418,15 @@ def trial_hardware(search: SearchConfig, params: dict[str, Any]) -> HardwareConf
 
 
 def relevant_params(params: dict[str, Any]) -> dict[str, Any]:
-    """The trial's parameters that its student family uses: an LGN ignores ``widths`` (when ``lgn_widths``
-    is searched) and β, the MLP families ignore ``lgn_widths``, only HGQ uses β and only QKeras-style
-    students use ``integer_bits`` (HGQ learns its ranges, LGN has thresholds). Logic-gate students ignore the
-    ``hardware.*`` parameters, and distributed arithmetic ignores ``hardware.reuse_factor``."""
-    family = params.get("student.family")
-    kept = {}
-    for key, value in params.items():
-        name = key.split(".")[-1]
-        if (name == "lgn_widths" and family != "lgn") or (name == "widths" and family == "lgn" and "student.lgn_widths" in params) \
-                or (name == "beta" and family not in (None, "hgq")) or (name == "integer_bits" and family not in (None, "qkeras")) \
-                or (key.startswith("hardware.") and family == "lgn") \
-                or (name == "reuse_factor" and params.get("hardware.strategy") == "distributed_arithmetic"):
-            continue
-        kept[key] = value
-    return kept
+    """The trial's parameters that its student family uses (:func:`flowad.student.registry.family_params`: an LGN
+    reads ``lgn_widths`` and neither β nor ``integer_bits``; only HGQ reads β, only QKeras-style students
+    ``integer_bits``). A family without hardware parameters (LGN) ignores ``hardware.*``, and distributed
+    arithmetic ignores ``hardware.reuse_factor``."""
+    family = STUDENT_FAMILIES.get(params.get("student.family"))
+    kept = family_params(params.get("student.family"), params)
+    return {key: value for key, value in kept.items()
+            if not (key.startswith("hardware.") and family is not None and not family.hardware_params)
+            and not (key == "hardware.reuse_factor" and params.get("hardware.strategy") == "distributed_arithmetic")}
 
 
 def student_label(search: SearchConfig, params: dict[str, Any]) -> str:
@@ -443,5 +442,5 @@ def describe_params(params: dict[str, Any]) -> str:
         name = key.split(".")[-1]
         if name == "beta":
             value = f"{float(value):.2g}"
-        shown.append(f"{'widths' if name == 'lgn_widths' else name}={value}")
+        shown.append(f"{'widths' if name in widths_params() else name}={value}")
     return " ".join(shown)

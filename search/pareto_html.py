@@ -14,9 +14,16 @@ import json
 import math
 from collections.abc import Sequence
 
+from flowad.student.families import STUDENT_FAMILIES
+
 WIDTH, HEIGHT, MARGIN = 460, 340, 56
-FAMILY_COLOURS = {"qkeras": "#1f77b4", "hgq": "#d62728", "lgn": "#2ca02c"}
 COST_LABELS = {"lut": "LUTs", "dsp": "DSPs", "latency_ns": "latency (ns)"}
+
+
+def family_colour(family: str) -> str:
+    """The family's plot colour (:attr:`flowad.student.base.Student.colour`); grey for one not registered here."""
+    cls = STUDENT_FAMILIES.get(family)
+    return cls.colour if cls is not None else "#7f7f7f"
 
 
 def _axis(values: Sequence[float], log: bool) -> tuple[float, float]:
@@ -97,7 +104,7 @@ def panel(points: list[dict], quality: str, cost: str, baselines: dict[str, dict
         if x_value is None or y_value is None or not (math.isfinite(x_value) and math.isfinite(y_value)) or (log and x_value <= 0):
             continue
         x, y = _scale(x_value, xspan, w, log), _scale(y_value, yspan, h, False, flip=True)
-        colour = FAMILY_COLOURS.get(p["family"], "#7f7f7f")
+        colour = family_colour(p["family"])
         fill = colour if p["front"] else "#fff"
         out.append(f'<a href="{html.escape(p["link"])}" target="_top"><circle cx="{x:.1f}" cy="{y:.1f}" r="{6 if p["front"] else 4}" '
                    f'fill="{fill}" stroke="{colour}" stroke-width="1.5"><title>{html.escape(p["tooltip"])}</title></circle></a>'
@@ -110,7 +117,7 @@ def pareto_html(points: list[dict], quality: str, costs: Sequence[str], baseline
                 ceiling: float | None, title: str, note: str = "") -> str:
     """The page. ``points``: one dict per finished trial with ``trial``, ``run_name``, ``family``, ``front``,
     ``link``, ``tooltip`` and its metric values."""
-    legend = " ".join(f'<span style="color:{c}">● {f}</span>' for f, c in FAMILY_COLOURS.items()
+    legend = " ".join(f'<span style="color:{family_colour(f)}">● {f}</span>' for f in STUDENT_FAMILIES
                       if any(p["family"] == f for p in points))
     rows = "".join(f"<tr><td>{html.escape(p['trial'])}</td><td><a href=\"{html.escape(p['link'])}\" target=\"_top\">"
                    f"{html.escape(p['run_name'])}</a></td><td>{p.get(quality, float('nan')):.3f}</td>"

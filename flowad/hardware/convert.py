@@ -20,15 +20,7 @@ class ConversionError(FlowadInputError):
 
 def hls_config(student: Student, config: HardwareConfig) -> dict:
     """hls4ml's configuration dict for ``student`` on ``config``'s target."""
-    import hls4ml
-
-    if student.family == "qkeras":
-        # per-layer precisions from the QKeras quantizers
-        settings = hls4ml.utils.config_from_keras_model(student.model, granularity="name", backend=config.backend,
-                                                        default_precision=config.default_precision)
-    else:
-        # HGQ models carry their own (learned) precisions; hls4ml propagates them bit-exactly
-        settings = {"Model": {"Precision": config.default_precision}}
+    settings = student.hls4ml_precision(config.default_precision, config.backend)
     settings["Model"]["Strategy"] = config.strategy
     settings["Model"]["ReuseFactor"] = config.reuse_factor
     return settings

@@ -18,15 +18,38 @@ import numpy as np
 from flowad.configio import to_plain
 from flowad.errors import FlowadInputError
 from flowad.student.config import StudentConfig
+from flowad.student.registry import STUDENT_FAMILIES
 
 LOSSES = ("mae", "mse", "huber")
 MANIFEST = "student.json"
 
 
 class Student(ABC):
+    """A family of students. Everything a family can do is said here, once (a new family overrides what differs
+    and registers with :func:`flowad.student.registry.register_family`)."""
+
     family: ClassVar[str]
     firmware: ClassVar[str]
     """The firmware route that turns this family into a design (``flowad.hardware.routes.ROUTES``)."""
+    display_name: ClassVar[str]
+    """How tables and plots name the family (``QKeras-style``)."""
+    colour: ClassVar[str] = "#7f7f7f"
+    """Its colour in plots (hex)."""
+    own_params: ClassVar[frozenset[str]] = frozenset()
+    """StudentConfig fields that some family owns and this one reads (QKeras-style: ``integer_bits``; HGQ: ``beta``).
+    A trial's parameter that another family owns is not this family's: searches drop it (:func:`flowad.student.registry.family_params`)."""
+    widths_param: ClassVar[str] = "widths"
+    """The search parameter its layer widths come from: LGN's gate layers are searched as ``lgn_widths`` (~10–30×
+    wider than MLP layers of the same cost), so one space can hold every family."""
+    hardware_params: ClassVar[bool] = True
+    """Whether a search's ``hardware.*`` parameters (hls4ml strategy, reuse factor) change its design."""
+    learned_precision: ClassVar[bool] = False
+    """Whether its bit widths are learned per weight (HGQ): a model that takes one global precision says so."""
+
+    @classmethod
+    def check(cls, config: StudentConfig) -> None:
+        """Refuse (:class:`flowad.errors.ConfigError`) what this family cannot build; the shared fields are checked
+        by :class:`StudentConfig` itself."""
 
     @classmethod
     @abstractmethod
@@ -87,7 +110,6 @@ class Student(ABC):
 
 def load_student(directory: str | Path) -> Student:
     from flowad.configio import from_mapping
-    from flowad.student.families import STUDENT_FAMILIES
 
     directory = Path(directory)
     try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flowad.devices import DEVICES
 from flowad.errors import check, check_training
+from flowad.student.registry import STUDENT_FAMILIES
 
 MAX_BITS = 32
 
@@ -50,16 +51,12 @@ class StudentConfig:
     GPU memory growing as needed so trials with fractional GPUs share a card (:mod:`flowad.devices`)."""
 
     def __post_init__(self) -> None:
-        from flowad.student.families import STUDENT_FAMILIES
-
         check(self.family in STUDENT_FAMILIES, "family",
               f"unknown student family {self.family!r} (known: {', '.join(sorted(STUDENT_FAMILIES))})")
         check(len(self.widths) >= 1, "widths", "at least one layer is needed")
         for i, width in enumerate(self.widths):
             check(1 <= width <= 65536, f"widths[{i}]", f"must be in [1, 65536], got {width}")
         check(1 <= self.bits <= MAX_BITS, "bits", f"must be in [1, {MAX_BITS}], got {self.bits}")
-        check(0 <= self.integer_bits < self.bits or self.family != "qkeras", "integer_bits",
-              f"must be in [0, bits), got {self.integer_bits}")
         check(2 <= self.input_bits <= MAX_BITS, "input_bits", f"must be in [2, {MAX_BITS}], got {self.input_bits}")
         check(1 <= self.input_integer_bits < self.input_bits, "input_integer_bits",
               f"must be in [1, input_bits), got {self.input_integer_bits}")
@@ -69,3 +66,4 @@ class StudentConfig:
         check(0 <= self.beta < 1, "beta", f"must be in [0, 1), got {self.beta}")
         check(self.device in DEVICES, "device", f"must be {', '.join(DEVICES)}, got {self.device!r}")
         check_training(self)
+        STUDENT_FAMILIES[self.family].check(self)

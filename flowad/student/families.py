@@ -1,14 +1,13 @@
-"""The student registry: adding a family is one module and one line here.
+"""The student families: adding one is a module whose class carries ``@register_family``, and one import line here.
 
-What a family can do lives on its class: ``firmware`` names its route to a design (flowad.hardware.routes),
-``static_cost`` its size before training."""
+What a family can do lives on its class (:class:`flowad.student.base.Student`): its search parameters, checks,
+label, colour, static size and firmware route."""
 
 from __future__ import annotations
 
-from flowad.student.keras_students import HGQStudent, QKerasStudent
-from flowad.student.lgn import LGNStudent
-
-STUDENT_FAMILIES = {cls.family: cls for cls in (QKerasStudent, HGQStudent, LGNStudent)}
+import flowad.student.keras_students  # noqa: F401  (registers qkeras, hgq)
+import flowad.student.lgn  # noqa: F401  (registers lgn)
+from flowad.student.registry import STUDENT_FAMILIES
 
 
 def build_student(config):

@@ -22,7 +22,9 @@ from flowad.quiet import fds_to
 from flowad.student.base import Student, TargetNormaliser
 from flowad.student.config import StudentConfig
 from flowad.student.inputs import FixedPointInputs
+from flowad.errors import check
 from flowad.student.qkeras_mode import ensure_hgq_constructors, qkeras_constructors
+from flowad.student.registry import register_family
 
 MODEL_FILE = "model.keras"
 
@@ -59,6 +61,11 @@ class KerasStudent(Student):
 
     def build(self, n_inputs: int):
         raise NotImplementedError
+
+    def hls4ml_precision(self, default_precision: str, backend: str) -> dict:
+        """hls4ml's configuration dict of this model's precisions (its ``Model`` and per-layer entries)."""
+        # HGQ models carry their own (learned) precisions; hls4ml propagates them bit-exactly
+        return {"Model": {"Precision": default_precision}}
 
     def input_word(self, keras_input):
         """The fixed input-word quantizer applied to ``keras_input`` (see the module docstring)."""
@@ -128,6 +135,7 @@ class KerasStudent(Student):
         return student
 
 
+@register_family
 class QKerasStudent(KerasStudent):
     """The field's baseline: the same ``bits`` for every weight, bias and activation of every layer.
 
@@ -138,10 +146,24 @@ class QKerasStudent(KerasStudent):
     """
 
     family = "qkeras"
+    display_name = "QKeras-style"
+    colour = "#1f77b4"
+    own_params = frozenset({"integer_bits"})
+
+    @classmethod
+    def check(cls, config: StudentConfig) -> None:
+        check(0 <= config.integer_bits < config.bits, "integer_bits", f"must be in [0, bits), got {config.integer_bits}")
 
     @staticmethod
     def _constructors():
         return qkeras_constructors()
+
+    def hls4ml_precision(self, default_precision: str, backend: str) -> dict:
+        import hls4ml
+
+        # per-layer precisions from the QKeras quantizers
+        return hls4ml.utils.config_from_keras_model(self.model, granularity="name", backend=backend,
+                                                    default_precision=default_precision)
 
     def build(self, n_inputs: int):
         keras = keras_module()
@@ -164,10 +186,15 @@ class QKerasStudent(KerasStudent):
         return keras.Model(inp, out, name="qkeras_student")
 
 
+@register_family
 class HGQStudent(KerasStudent):
     """Learned per-weight bit widths (hgq2), starting from ``bits``; EBOPs regularised with strength ``beta``."""
 
     family = "hgq"
+    display_name = "HGQ"
+    colour = "#d62728"
+    own_params = frozenset({"beta"})
+    learned_precision = True
     datalane_overflow: ClassVar[str] = "SAT"
     """Overflow of every activation quantizer. Only ``bench/hardware.py`` overrides it (WRAP), to price saturation."""
 

@@ -28,10 +28,11 @@ from torch import nn
 
 from flowad.atomic import write_text_atomic
 from flowad.devices import torch_device
-from flowad.student.base import Student, TargetNormaliser
 from flowad.errors import FlowadInputError
+from flowad.student.base import Student, TargetNormaliser
 from flowad.student.config import StudentConfig
 from flowad.student.inputs import FixedPointInputs
+from flowad.student.registry import register_family
 
 GATE_NAMES = ("false", "and", "a_and_not_b", "a", "not_a_and_b", "b", "xor", "or",
               "nor", "xnor", "not_b", "a_or_not_b", "not_a", "not_a_or_b", "nand", "true")
@@ -110,9 +111,14 @@ def thermometer_quantiles(bits: int) -> np.ndarray:
     return 1.0 - tail
 
 
+@register_family
 class LGNStudent(Student):
     family = "lgn"
     firmware = "gates"
+    display_name = "LGN"
+    colour = "#2ca02c"
+    widths_param = "lgn_widths"
+    hardware_params = False
 
     @classmethod
     def static_cost(cls, config: StudentConfig, n_inputs: int) -> float:

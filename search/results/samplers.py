@@ -44,10 +44,8 @@ STUDY = "samplers"
 
 
 def point_key(params: dict) -> tuple:
-    """A configuration as its family sees it: LGN ignores MLP widths, MLPs ignore LGN widths; LGN bits stop at 6."""
-    if params["family"] == "lgn":
-        return ("lgn", params["lgn_widths"], min(params["bits"], 6))
-    return (params["family"], params["widths"], params["bits"])
+    """A configuration as its family sees it: each family reads its own widths parameter (LGN ``lgn_widths``)."""
+    return (params["family"], params[STUDENT_FAMILIES[params["family"]].widths_param], params["bits"])
 
 
 def static_size(key: tuple) -> float:

@@ -15,6 +15,7 @@ from pathlib import Path
 from flowad.configio import from_mapping
 from flowad.hardware import HardwareConfig
 from flowad.metrics.reference import BASELINES
+from flowad.student.families import STUDENT_FAMILIES
 from search.baselines import firmware_costs
 from search.results.config import ResultsConfig
 from search.results.distilled import auc_retained, distilled_unit
@@ -24,7 +25,8 @@ from search.results.teachers import mean_over, per_signal, mean_test_aucs
 from search.results.verdicts import (Verdict, against_baselines, cheap_but_weaker, cheaper_at_equal_quality,
                                      keeps_the_teacher, mean_interval, seeds_interval)
 
-FAMILY_LABELS = {"qkeras": "QKeras-style", "hgq": "HGQ", "lgn": "LGN"}
+FAMILY_LABELS = {name: cls.display_name for name, cls in STUDENT_FAMILIES.items()}
+"""Each registered family's name in tables (:attr:`flowad.student.base.Student.display_name`)."""
 RETAINED_MOST = 0.8
 """The report's reading of "keeps most of the teacher's performance": mean AUC retained ≥ 0.8."""
 
@@ -148,7 +150,7 @@ class StudentStudy:
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        for family, colour in zip(FAMILY_LABELS, ("tab:blue", "tab:orange", "tab:green")):
+        for family, colour in ((f, STUDENT_FAMILIES[f].colour) for f in FAMILY_LABELS):
             labels = [lab for lab in self.runs if self.family(lab) == family and not math.isnan(self.lut(lab))]
             if not labels:
                 continue

@@ -48,7 +48,7 @@ def rule4ml_estimate(design, student, workdir: Path) -> HardwareReport:
     if run.returncode != 0:
         return unavailable("rule4ml", f"rule4ml failed: {(run.stderr.strip().splitlines() or ['?'])[-1][:200]}")
     p = json.loads(run.stdout.strip().splitlines()[-1])
-    precision_note = ("HGQ's learned per-weight widths replaced by one global " if student.family == "hgq" else "") + request["precision"]
+    precision_note = (f"{student.display_name}'s learned per-weight widths replaced by one global " if student.learned_precision else "") + request["precision"]
     notes = "; ".join(n for n in (f"rule4ml GNN surrogate, median over {p['n_versions']} Vivado versions, hls4ml "
                                   f"{HLS4ML_VERSION}", precision_note, board_note) if n)
     return HardwareReport("rule4ml", True, lut=p["LUT"], ff=p["FF"], dsp=p["DSP"], bram=p["BRAM"],
