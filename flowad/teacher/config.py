@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from flowad.data.views import VIEWS, count_features
 from flowad.devices import DEVICES
 from flowad.errors import check, check_training
+from flowad.metrics.menu import MENUS
+from flowad.teacher.decorrelation import COMPLEXITY
+from flowad.teacher.kinds import TEACHER_KINDS
 
 FLOW_ARCHITECTURES = ("nsf", "realnvp", "maf")
 
@@ -60,8 +63,6 @@ class TeacherConfig:
     """``auto`` (CUDA when present), ``cpu`` or ``cuda``."""
 
     def __post_init__(self) -> None:
-        from flowad.teacher.kinds import TEACHER_KINDS
-
         check(self.kind in TEACHER_KINDS, "kind", f"unknown teacher {self.kind!r} (known: {', '.join(sorted(TEACHER_KINDS))})")
         check(self.view in VIEWS, "view", f"must be one of {', '.join(VIEWS)}, got {self.view!r}")
         check(self.kind != "cae" or self.view == "calo", "view", "the cae teacher works on the calo view only")
@@ -75,9 +76,6 @@ class TeacherConfig:
         check(self.dequantize >= 0, "dequantize", f"must be >= 0, got {self.dequantize}")
         check(not self.pileup_subtraction or count_features(self.view) > 0, "pileup_subtraction",
               "applies to a view with calo regions (calo, calo+objects) only")
-        from flowad.metrics.menu import MENUS
-        from flowad.teacher.decorrelation import COMPLEXITY
-
         check(self.decorrelate in ("", *COMPLEXITY), "decorrelate",
               f"must be '' or one of {', '.join(COMPLEXITY)}, got {self.decorrelate!r}")
         check(not self.decorrelate or self.view == "calo", "decorrelate", "applies to the calo view only")

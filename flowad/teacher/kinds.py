@@ -11,13 +11,15 @@ A kind trained in stages names them in ``stages``; :func:`flowad.teacher.model.t
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import torch
 from torch import nn
 
-from flowad.teacher.config import TeacherConfig
 from flowad.data.views import CALO_SHAPE
+
+if TYPE_CHECKING:  # the config checks its kind against TEACHER_KINDS: a runtime import back would be a cycle
+    from flowad.teacher.config import TeacherConfig
 
 
 class TeacherModule(Protocol):
