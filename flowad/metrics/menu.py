@@ -101,6 +101,13 @@ class MenuConfig:
 MENUS = {"calibrated": MenuConfig, "run3_2024": MenuConfig.run3_2024, "run3_2024_met_at_rate": MenuConfig.run3_2024_met_at_rate}
 """Named menus: ``calibrated`` (each seed at its rate, :data:`DEFAULT_RATES_KHZ`), ``run3_2024`` (CMS's 2024
 unprescaled seeds at their thresholds) and ``run3_2024_met_at_rate`` (those, MET at a rate)."""
+MENU_SUMMARIES = {
+    "calibrated": "each seed calibrated to a rate on validation ZeroBias",
+    "run3_2024": "CMS's 2024 unprescaled seeds at their real thresholds",
+    "run3_2024_met_at_rate": "CMS's 2024 unprescaled seeds at their real thresholds, MET at 8 kHz since ours has no "
+                             "pile-up mitigation",
+}
+"""One line per menu of :data:`MENUS`, for pages that name the menu they measured against."""
 
 Views = Mapping[str, np.ndarray]
 """``{"objects": (N, 57), "calo": (N, 18, 14)}`` for the same N crossings."""
