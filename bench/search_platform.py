@@ -72,6 +72,7 @@ def tabular_problem(cache: Path) -> dict[tuple, tuple]:
     """Objective values of every point of TABLE_SPACE, each run once for real (cached in ``cache``)."""
     from search.config import load_search_config
     from search.trial import TrialFailed, run_trial
+    from search.trial_spec import TrialSpec
 
     store = cache / "table.json"
     table = {tuple(json.loads(k)): tuple(v) for k, v in json.loads(store.read_text()).items()} if store.is_file() else {}
@@ -87,7 +88,7 @@ def tabular_problem(cache: Path) -> dict[tuple, tuple]:
         params = dict(zip(keys, point))
         with tempfile.TemporaryDirectory() as work:
             try:
-                m = run_trial(search, params, work)
+                m = run_trial(search, TrialSpec.of(search, params), work).metrics
                 table[point] = tuple(float(m[name]) for name, _ in OBJECTIVES)
             except TrialFailed:
                 table[point] = (float("nan"),) * len(OBJECTIVES)

@@ -429,12 +429,6 @@ def relevant_params(params: dict[str, Any]) -> dict[str, Any]:
             and not (key == "hardware.reuse_factor" and params.get("hardware.strategy") == "distributed_arithmetic")}
 
 
-def student_label(search: SearchConfig, params: dict[str, Any]) -> str:
-    """The student a trial's parameters make, as its family names it (``hgq 32-16 @6b``, ``lgn 1024-512 @3 thr``)."""
-    student = from_mapping(StudentConfig, trial_mapping(search, params)["student"])
-    return STUDENT_FAMILIES[student.family].label(student)
-
-
 def describe_params(params: dict[str, Any]) -> str:
     """``depth=4 family=hgq widths=32-16 bits=6 beta=3.8e-07``: only what the trial's student family uses."""
     shown = []

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from flowad.configio import from_mapping, to_plain
 from flowad.distill.config import DataSource
 from flowad.teacher.config import TeacherConfig
-from search.config import SearchConfig, trial_mapping
+from search.config import SearchConfig
+from search.trial_spec import TrialSpec
 
 
 def distinct_teachers(search: SearchConfig) -> list[dict] | None:
@@ -28,8 +29,8 @@ def distinct_teachers(search: SearchConfig) -> list[dict] | None:
         return None
     out: dict[str, dict] = {}
     for combination in itertools.product(*(search.space[k].choices for k in keys)):
-        teacher = trial_mapping(search, dict(zip(keys, combination)))["teacher"]
-        out.setdefault(json.dumps(to_plain(from_mapping(TeacherConfig, teacher)), sort_keys=True), teacher)
+        spec = TrialSpec.of(search, dict(zip(keys, combination)))
+        out.setdefault(json.dumps(to_plain(spec.teacher), sort_keys=True), spec.mapping["teacher"])
     return list(out.values())
 
 

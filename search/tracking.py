@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flowad.configio import to_plain
 from flowad.errors import FlowadInputError
+from flowad.hardware.config import HardwareConfig
 from search.tags import ERROR, FAILURE, OUTCOME, PARENT, PREVIOUS_ENDS, ROLE, SEARCH, TRIAL_ID, Failure, Outcome
 
 
@@ -269,15 +271,12 @@ class RunLog:
             self.logged.setdefault(key, set()).add(step)
 
 
-def log_hardware_spec(uri: str, run_id: str, hardware_json: Path) -> None:
+def log_hardware_spec(uri: str, run_id: str, spec: HardwareConfig) -> None:
     """The trial's hardware spec as ``hw.<field>`` params (the full record is the ``hardware.json`` artefact)."""
-    import json
-
     from mlflow.exceptions import MlflowException
 
-    spec = json.loads(Path(hardware_json).read_text())["spec"]
     client = client_for(uri)
-    for key, value in spec.items():
+    for key, value in to_plain(spec).items():
         try:
             client.log_param(run_id, f"hw.{key}", value)
         except MlflowException:  # a retried trial logs the same spec again: params are immutable, already there

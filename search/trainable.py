@@ -23,10 +23,10 @@ from ray import tune
 
 from flowad.errors import FlowadInputError
 from search import tracking
-from search.config import SearchConfig, student_label
-from search.tags import (DESIGN_HASH, DESIGN_KIND, ESTIMATOR, ESTIMATOR_SURROGATE, HARDWARE_NOTES, HARDWARE_SOURCE,
-                         HARDWARE_SYNTHESISED, NODE, TRIAL_KEY, Failure, Outcome)
+from search.config import SearchConfig
+from search.tags import NODE, TRIAL_KEY, Failure, Outcome
 from search.trial import OverTimeBudget, TrialClock, artifacts_of, run_trial
+from search.trial_spec import TrialSpec
 
 
 def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking.SearchRun) -> None:
@@ -37,7 +37,8 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
     tracking_seconds = 0.0
     start = time.perf_counter()
     clock = TrialClock(search.resources.time_budget_s, start)
-    label = f"{trial_id} · {student_label(search, params)}"
+    spec = TrialSpec.of(search, params)
+    label = f"{trial_id} · {spec.label}"
     run_id = tracking.trial_run(search_run, trial_id, params, reopen=True, name=label)
     tracking.client_for(search_run.uri).set_tag(run_id, NODE, ray.get_runtime_context().get_node_id())
     log = tracking.RunLog(search_run.uri, run_id)
@@ -51,7 +52,7 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
         tune.report(record)  # the scheduler may stop the trial here (SystemExit)
 
     try:
-        result = run_trial(search, params, workdir, on_epoch=on_epoch, csim=search.csim, clock=clock)
+        outcome = run_trial(search, spec, workdir, on_epoch=on_epoch, csim=search.csim, clock=clock)
     except FlowadInputError as exc:  # a property of the configuration: it would fail again, so it fails once
         reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         tracking.end_run(search_run.uri, run_id, "FAILED", reason, failure=Failure.CONFIGURATION)
@@ -80,14 +81,10 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
             client.log_artifacts(run_id, str(path), name)
         else:
             client.log_artifact(run_id, str(path), folder)
-    client.set_tag(run_id, ESTIMATOR, result.pop("estimator"))
-    client.set_tag(run_id, HARDWARE_NOTES, result.pop("hardware_notes")[:5000])
-    client.set_tag(run_id, DESIGN_KIND, result.pop("design_kind"))
-    client.set_tag(run_id, DESIGN_HASH, result.pop("design_hash"))
-    client.set_tag(run_id, ESTIMATOR_SURROGATE, str(bool(result.pop("estimator_surrogate"))).lower())
-    client.set_tag(run_id, HARDWARE_SOURCE, result.pop("hardware_source"))
-    client.set_tag(run_id, HARDWARE_SYNTHESISED, str(bool(result.pop("hardware_synthesised"))).lower())
-    tracking.log_hardware_spec(search_run.uri, run_id, workdir / "hardware.json")
+    for tag, value in outcome.tags.items():
+        client.set_tag(run_id, tag, value)
+    tracking.log_hardware_spec(search_run.uri, run_id, outcome.hardware)
+    result = dict(outcome.metrics)
     log.log(result)
     tracking.name_run(search_run.uri, run_id, run_name(label, result, search), run_description(trial_id, label, result, search, search_run, run_id))
     tracking.end_run(search_run.uri, run_id, "FINISHED")

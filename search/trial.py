@@ -23,9 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from flowad.configio import from_mapping
 from flowad.data.storage import VIEW_SHAPES
-from flowad.distill import DistillConfig, prepare, run_distillation
+from flowad.distill import prepare, run_distillation
 from flowad.errors import FlowadInputError
 from flowad.atomic import write_text_atomic
 from flowad.configio import to_plain
@@ -33,7 +32,10 @@ from flowad.hardware import ConversionError, VerificationUnavailable, build_desi
 from flowad.metrics.trigger import ScorePerformance
 from flowad.student.config import StudentConfig
 from flowad.student.families import STUDENT_FAMILIES
-from search.config import SearchConfig, trial_hardware, trial_mapping
+from search.config import SearchConfig
+from search.tags import (DESIGN_HASH, DESIGN_KIND, ESTIMATOR, ESTIMATOR_SURROGATE, HARDWARE_NOTES, HARDWARE_SOURCE,
+                         HARDWARE_SYNTHESISED)
+from search.trial_spec import TrialResult, TrialSpec
 
 HARDWARE_KEYS = ("lut", "ff", "dsp", "bram", "latency_cycles", "latency_ns", "ii")
 CSIM_EVENTS = 200
@@ -89,16 +91,17 @@ def physics_metrics(student: ScorePerformance, teacher: ScorePerformance, signal
     return out
 
 
-def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
+def run_trial(search: SearchConfig, spec: TrialSpec, workdir: str | Path,
               on_epoch: Callable[[dict], None] | None = None, csim: bool = False,
-              clock: TrialClock | None = None) -> dict[str, Any]:
-    """Run one trial in ``workdir``; returns every metric (objectives, the rest, and ``time_*`` seconds).
+              clock: TrialClock | None = None) -> TrialResult:
+    """Run one trial in ``workdir``; returns every metric (objectives, the rest, and ``time_*`` seconds), the tags
+    that say how its hardware was costed, and its hardware spec.
 
     ``clock`` (default: started now, with ``resources.time_budget_s``) is checked after the teacher, after each
     training epoch and before the firmware steps; past its budget the trial raises :class:`OverTimeBudget`."""
     workdir = Path(workdir)
     clock = clock or TrialClock(search.resources.time_budget_s)
-    config = from_mapping(DistillConfig, {**trial_mapping(search, params), "out": str(workdir / "distill")})
+    config = spec.distill_config(workdir / "distill")
     if "://" not in config.data.path and not Path(config.data.path).exists():
         raise TrialFailed(f"the dataset {config.data.path} is not visible on {socket.gethostname()}: every node must "
                           "mount the shared data cache at the same path (docs/cluster.md)")
@@ -132,11 +135,10 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
     metrics.update({k: float(v) for k, v in report.fidelity.items() if k.endswith("sum_et_spearman")})
     metrics.update({f"student_{k}": float(v) for k, v in report.summary.items() if isinstance(v, (int, float))})
 
-    spec = trial_hardware(search, params)
     clock.check("before its firmware")
     start = time.perf_counter()
     try:
-        design = build_design(student, spec, workdir / "firmware")
+        design = build_design(student, spec.hardware, workdir / "firmware")
     except ConversionError as exc:
         raise TrialFailed(str(exc)) from None
     seconds["design"] = time.perf_counter() - start
@@ -159,17 +161,13 @@ def run_trial(search: SearchConfig, params: dict[str, Any], workdir: str | Path,
         seconds["verify"] = exact.compile_seconds
         metrics["bit_exact_fraction"] = exact.exact_fraction
     metrics.update({f"time_{k}": v for k, v in seconds.items()})
-    metrics["estimator"] = estimator
-    metrics["hardware_notes"] = hardware.notes
-    metrics["design_kind"] = design.kind
-    metrics["design_hash"] = design.digest
-    metrics["estimator_surrogate"] = hardware.surrogate
-    metrics["hardware_source"] = hardware.source
-    metrics["hardware_synthesised"] = hardware.synthesised
-    record = {"spec": to_plain(spec), "design": design.manifest(), "estimator": estimator,
+    tags = {ESTIMATOR: estimator, HARDWARE_NOTES: hardware.notes[:5000], DESIGN_KIND: design.kind, DESIGN_HASH: design.digest,
+            ESTIMATOR_SURROGATE: str(bool(hardware.surrogate)).lower(), HARDWARE_SOURCE: hardware.source,
+            HARDWARE_SYNTHESISED: str(bool(hardware.synthesised)).lower()}
+    record = {"spec": to_plain(spec.hardware), "design": design.manifest(), "estimator": estimator,
               "report": asdict(hardware)}
     write_text_atomic(workdir / HARDWARE_JSON, json.dumps(record, indent=2, sort_keys=True) + "\n")
-    return metrics
+    return TrialResult(metrics, tags, spec.hardware)
 
 
 def artifacts_of(workdir: str | Path) -> dict[str, Path]:

@@ -535,6 +535,7 @@ def test_no_test_array_reaches_a_trial(tmp_path, micro_dataset):
 
     from search.config import load_search_config
     from search.trial import run_trial
+    from search.trial_spec import TrialSpec
 
     dataset = tmp_path / "dataset"
     shutil.copytree(micro_dataset, dataset)
@@ -543,7 +544,11 @@ def test_no_test_array_reaches_a_trial(tmp_path, micro_dataset):
     for path in poisoned:
         path.write_bytes(b"not parquet: a trial that reads the test split fails here")
     search = load_search_config(write(tmp_path, search_yaml(tmp_path, dataset)))
-    metrics = run_trial(search, {"student.family": "hgq", "student.widths": "8", "student.bits": 6}, tmp_path / "trial")
+    result = run_trial(search, TrialSpec.of(search, {"student.family": "hgq", "student.widths": "8", "student.bits": 6}),
+                       tmp_path / "trial")
+    metrics = result.metrics
+    assert all(isinstance(v, float) for v in metrics.values())  # numbers only: tags travel apart
+    assert result.tags["flowad.design_kind"] == "da4ml_verilog" and result.hardware.strategy == "distributed_arithmetic"
     assert 0 <= metrics["auc/wprime"] <= 1 and 0 <= metrics["teacher_auc/wprime"] <= 1
     assert {"tpr_at_rate", "pure_tpr_at_rate", "rate_khz"} <= set(metrics)  # NaN here: too little ZeroBias for 3 kHz
     from flowad.data import load
