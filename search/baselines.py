@@ -15,8 +15,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 from flowad.atomic import write_text_atomic
-from flowad.configio import to_plain
-from flowad.distill.config import DataSource
 from flowad.hardware.baseline_firmware import estimate_baselines
 from flowad.hardware.config import HardwareConfig
 from flowad.hardware.estimators.registry import HardwareReport
@@ -45,7 +43,7 @@ def reference_metrics(search: SearchConfig) -> tuple[dict[str, float], dict]:
     """(metrics for the parent run, a JSON-able record) of the menu and baselines on the validation split."""
     from flowad.distill.run import resolve_dataset
 
-    source = DataSource(**to_plain(search.data))
+    source = search.data
     dataset = resolve_dataset(source)
     reference = reference_for(dataset, source.background, ("val",), source.cache, source.menu_config())
     rate_khz = float(search.distill.get("rate_khz", 3.0))

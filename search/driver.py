@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flowad.configio import to_plain
-from flowad.distill.config import DataSource, absolute_location
+from flowad.distill.config import absolute_location
 from flowad.errors import FlowadInputError
 from search import tracking
 from search.baselines import baselines_from_metrics, reference_metrics
@@ -50,7 +50,7 @@ def warm_shared_inputs(search: SearchConfig) -> Path:
     from flowad.data import load
     from flowad.distill.run import resolve_dataset
 
-    source = DataSource(**to_plain(search.data))
+    source = search.data
     dataset = resolve_dataset(source)
     named = list(search.signals) + [s for s in map(metric_signal, [*search.metric_names, *(c.metric for c in search.constraints)]) if s]
     if named:

@@ -3,7 +3,6 @@ imports itself back, at load time or lazily inside a function (only ``if TYPE_CH
 run, are left out)."""
 
 import ast
-from pathlib import Path
 
 from tests.conftest import ROOT
 
