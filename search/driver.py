@@ -215,7 +215,7 @@ def interrupt(search_run: tracking.SearchRun, study) -> None:
     unfinished = {t.user_attrs[TRIAL_ATTR] for t in search_trials(study) if not t.state.is_finished()}
     for run in tracking.search_children(search_run):
         if run.info.status == "RUNNING" or (run.data.tags.get(TRIAL_ID) in unfinished and run.info.status != "FINISHED"):
-            tracking.end_run(search_run.uri, run.info.run_id, "KILLED", Outcome.INTERRUPTED)
+            tracking.TrialRun.of(search_run, run).kill(Outcome.INTERRUPTED)
     tracking.end_run(search_run.uri, search_run.parent_run_id, "KILLED", Outcome.INTERRUPTED)
 
 

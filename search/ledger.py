@@ -62,7 +62,7 @@ class TrialLedger(tune.Callback):
             self._line(trial, f"pruned at epoch {self.stopped[trial.trial_id]} (dominated at a rung)")
             run = tracking.find_trial_run(self.search_run, label) if label else None
             if run is not None and run.info.status in ("RUNNING", "KILLED"):  # the worker knows only "stopped"
-                tracking.end_run(self.search_run.uri, run.info.run_id, "KILLED", Outcome.PRUNED)
+                tracking.TrialRun.of(self.search_run, run).kill(Outcome.PRUNED)
         else:  # stopped by the driver, not the scheduler: not an end (the study was not told; --resume runs it)
             self.emit(f"  {label or trial.trial_id}: stopped before it reported its objectives; runs again on --resume")
             return
@@ -79,10 +79,9 @@ class TrialLedger(tune.Callback):
         self._line(trial, f"failed after {trial.num_failures} attempt(s): {reason}")
         if label:
             params = {k: v for k, v in (trial.config or {}).items() if k != TRIAL_KEY}
-            run_id = tracking.trial_run(self.search_run, label, params)  # made now if it failed before its run existed
-            run = tracking.client_for(self.search_run.uri).get_run(run_id)
-            if run.info.status in ("RUNNING", "FAILED"):
-                tracking.end_run(self.search_run.uri, run_id, "FAILED", reason)
+            run = tracking.TrialRun.open(self.search_run, label, params)  # made now if it failed before its run existed
+            if tracking.client_for(run.uri).get_run(run.run_id).info.status in ("RUNNING", "FAILED"):
+                run.fail(reason)
         self._front()
 
     def _front(self) -> None:

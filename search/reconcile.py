@@ -82,20 +82,20 @@ def reconcile(study, search_run: tracking.SearchRun, metrics: list[str], constra
             continue
         reason = trial.user_attrs.get(REASON_ATTR, "")
         if trial.state == TrialState.FAIL and run is None:
-            run_id = tracking.trial_run(search_run, label, trial.params)
-            tracking.end_run(search_run.uri, run_id, "FAILED", reason or "failed before its run was made")
+            tracking.TrialRun.open(search_run, label, trial.params).fail(reason or "failed before its run was made")
             out.repaired.append(label)
         elif (trial.state == TrialState.PRUNED and run is not None and run_outcome(run) != "pruned"
               and run.data.tags.get(OUTCOME) != Outcome.INTERRUPTED):  # an interruption is never relabelled
-            tracking.end_run(search_run.uri, run.info.run_id, "KILLED", Outcome.PRUNED)
+            tracking.TrialRun.of(search_run, run).kill(Outcome.PRUNED)
             out.repaired.append(label)
         elif run is not None and run.info.status == "RUNNING":
+            trial_run = tracking.TrialRun.of(search_run, run)
             if trial.state == TrialState.PRUNED:
-                tracking.end_run(search_run.uri, run.info.run_id, "KILLED", Outcome.PRUNED)
+                trial_run.kill(Outcome.PRUNED)
             elif trial.state == TrialState.FAIL:
-                tracking.end_run(search_run.uri, run.info.run_id, "FAILED", reason or "failed")
+                trial_run.fail(reason or "failed")
             else:
-                tracking.end_run(search_run.uri, run.info.run_id, "FINISHED")
+                trial_run.finish()
             out.repaired.append(label)
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
         if TRIAL_ATTR not in trial.user_attrs:  # asked, never run (or a duplicate whose answer was never told)

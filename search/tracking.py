@@ -315,3 +315,60 @@ def child_runs(uri: str, experiment: str, search: str | None = None):
     children = client.search_runs([parent.info.experiment_id], filter_string=f"tags.`{PARENT}` = '{parent.info.run_id}'",
                                   max_results=50_000)
     return parent, children
+
+
+@dataclass
+class TrialRun:
+    """One trial's MLflow run, and everything done to it: found or made once (:meth:`open`), then logged to,
+    tagged, named and ended here, in the vocabulary of :mod:`search.tags` (how it ends: :meth:`finish`,
+    :meth:`fail` with a :class:`~search.tags.Failure`, :meth:`kill` with an :class:`~search.tags.Outcome`)."""
+
+    uri: str
+    run_id: str
+
+    @classmethod
+    def open(cls, search: SearchRun, trial_id: str, params: dict[str, Any], reopen: bool = False,
+             name: str | None = None) -> "TrialRun":
+        """The trial's run, made on first use and found again on a retry or resume (:func:`trial_run`)."""
+        return cls(search.uri, trial_run(search, trial_id, params, reopen, name))
+
+    @classmethod
+    def of(cls, search: SearchRun, run) -> "TrialRun":
+        """An MLflow run already found (e.g. by :func:`search_children`)."""
+        return cls(search.uri, run.info.run_id)
+
+    def log(self, metrics: dict[str, Any], step: int | None = None) -> None:
+        """Numbers, each (key, step) at most once however often the trial is re-run (:class:`RunLog`)."""
+        if not hasattr(self, "_log"):
+            self._log = RunLog(self.uri, self.run_id)
+        self._log.log(metrics, step)
+
+    def tag(self, tags: dict[str, str]) -> None:
+        client = client_for(self.uri)
+        for key, value in tags.items():
+            client.set_tag(self.run_id, key, value)
+
+    def log_hardware(self, spec: HardwareConfig) -> None:
+        log_hardware_spec(self.uri, self.run_id, spec)
+
+    def log_artifacts(self, artifacts: dict[str, Path]) -> None:
+        """``{name: path}``: a folder goes under ``name``; a file into ``name``'s folder (its own name kept)."""
+        client = client_for(self.uri)
+        for name, path in artifacts.items():
+            if path.is_dir():
+                client.log_artifacts(self.run_id, str(path), name)
+            else:
+                client.log_artifact(self.run_id, str(path), str(Path(name).parent) if "/" in name else None)
+
+    def name(self, name: str, description: str | None = None) -> None:
+        name_run(self.uri, self.run_id, name, description)
+
+    def finish(self) -> None:
+        end_run(self.uri, self.run_id, "FINISHED")
+
+    def fail(self, reason: str, failure: Failure = Failure.CRASH) -> None:
+        end_run(self.uri, self.run_id, "FAILED", reason, failure)
+
+    def kill(self, outcome: Outcome) -> None:
+        end_run(self.uri, self.run_id, "KILLED", outcome)
+

@@ -39,15 +39,14 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
     clock = TrialClock(search.resources.time_budget_s, start)
     spec = TrialSpec.of(search, params)
     label = f"{trial_id} · {spec.label}"
-    run_id = tracking.trial_run(search_run, trial_id, params, reopen=True, name=label)
-    tracking.client_for(search_run.uri).set_tag(run_id, NODE, ray.get_runtime_context().get_node_id())
-    log = tracking.RunLog(search_run.uri, run_id)
+    run = tracking.TrialRun.open(search_run, trial_id, params, reopen=True, name=label)
+    run.tag({NODE: ray.get_runtime_context().get_node_id()})
     tracking_seconds += time.perf_counter() - start
 
     def on_epoch(record: dict) -> None:
         nonlocal tracking_seconds
         begin = time.perf_counter()
-        log.log({"val_loss": record["val_loss"], "train_loss": record["train_loss"]}, step=record["epoch"])
+        run.log({"val_loss": record["val_loss"], "train_loss": record["train_loss"]}, step=record["epoch"])
         tracking_seconds += time.perf_counter() - begin
         tune.report(record)  # the scheduler may stop the trial here (SystemExit)
 
@@ -55,42 +54,35 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
         outcome = run_trial(search, spec, workdir, on_epoch=on_epoch, csim=search.csim, clock=clock)
     except FlowadInputError as exc:  # a property of the configuration: it would fail again, so it fails once
         reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        tracking.end_run(search_run.uri, run_id, "FAILED", reason, failure=Failure.CONFIGURATION)
-        tracking.name_run(search_run.uri, run_id, f"{label} · failed", f"**Failed** (its configuration): {reason}")
+        run.fail(reason, Failure.CONFIGURATION)
+        run.name(f"{label} · failed", f"**Failed** (its configuration): {reason}")
         tune.report({"error": reason[:500], "failure": Failure.CONFIGURATION.value})
         return
     except OverTimeBudget as exc:  # like a pruned trial: stopped on purpose, never run again
-        tracking.end_run(search_run.uri, run_id, "KILLED", Outcome.TIME_BUDGET)
-        tracking.name_run(search_run.uri, run_id, f"{label} · over time budget", f"**Stopped**: {exc}")
+        run.kill(Outcome.TIME_BUDGET)
+        run.name(f"{label} · over time budget", f"**Stopped**: {exc}")
         tune.report({Outcome.TIME_BUDGET.value: str(exc)})
         return
     except SystemExit:  # Tune stopped it: pruned or interrupted, which only the driver knows (search.ledger)
-        tracking.end_run(search_run.uri, run_id, "KILLED", Outcome.STOPPED)
+        run.kill(Outcome.STOPPED)
         raise
     except KeyboardInterrupt:
-        tracking.end_run(search_run.uri, run_id, "KILLED", Outcome.INTERRUPTED)
+        run.kill(Outcome.INTERRUPTED)
         raise
     except BaseException as exc:
-        tracking.end_run(search_run.uri, run_id, "FAILED", f"{exc.__class__.__name__}: {exc}")
+        run.fail(f"{exc.__class__.__name__}: {exc}")
         raise
     begin = time.perf_counter()
-    client = tracking.client_for(search_run.uri)
-    for name, path in artifacts_of(workdir).items():
-        folder = str(Path(name).parent) if "/" in name else None
-        if path.is_dir():
-            client.log_artifacts(run_id, str(path), name)
-        else:
-            client.log_artifact(run_id, str(path), folder)
-    for tag, value in outcome.tags.items():
-        client.set_tag(run_id, tag, value)
-    tracking.log_hardware_spec(search_run.uri, run_id, outcome.hardware)
+    run.log_artifacts(artifacts_of(workdir))
+    run.tag(outcome.tags)
+    run.log_hardware(outcome.hardware)
     result = dict(outcome.metrics)
-    log.log(result)
-    tracking.name_run(search_run.uri, run_id, run_name(label, result, search), run_description(trial_id, label, result, search, search_run, run_id))
-    tracking.end_run(search_run.uri, run_id, "FINISHED")
+    run.log(result)
+    run.name(run_name(label, result, search), run_description(trial_id, label, result, search, search_run, run.run_id))
+    run.finish()
     tracking_seconds += time.perf_counter() - begin
     result["time_tracking"] = tracking_seconds
-    result["mlflow_run_id"] = run_id
+    result["mlflow_run_id"] = run.run_id
     tune.report(result)
 
 

@@ -637,3 +637,30 @@ def test_a_trial_past_its_time_budget_stops_says_so_and_counts_as_pruned(tmp_pat
     assert [t.state for t in study.trials] == [TrialState.PRUNED] * 2
     shown = run_cli("search", "status", "--experiment", "e2e", "--tracking-uri", f"sqlite:///{tmp_path}/mlflow.db")
     assert shown.returncode == 0 and shown.stdout.count("time_budget_s (not run again)") == 2, shown.stdout
+
+
+def test_a_trial_run_is_found_again_logs_each_step_once_and_ends_in_the_tags_vocabulary(tmp_path):
+    from search import tracking
+    from search.tags import ERROR, FAILURE, OUTCOME, PREVIOUS_ENDS, Failure, Outcome
+
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    search = tracking.open_search(uri, "e", str(tmp_path / "art"), "s", params={}, config_text="x")
+    params = {"student.family": "qkeras", "student.widths": "8", "student.beta": 1e-7, "student.integer_bits": 2}
+    run = tracking.TrialRun.open(search, "t0001", params, name="t0001 · qkeras 8 @8b")
+    assert tracking.TrialRun.open(search, "t0001", params).run_id == run.run_id  # found, not made twice
+    run.log({"val_loss": 1.0}, step=1)
+    again = tracking.TrialRun.open(search, "t0001", params, reopen=True)
+    again.log({"val_loss": 0.5}, step=1)  # a re-run repeats epoch 1: the first value stays
+    again.log({"val_loss": 0.4}, step=2)
+    again.tag({"flowad.design_kind": "da4ml_verilog"})
+    again.kill(Outcome.PRUNED)
+    client = tracking.client_for(uri)
+    stored = client.get_run(run.run_id)
+    assert [m.value for m in client.get_metric_history(run.run_id, "val_loss")] == [1.0, 0.4]
+    assert stored.info.status == "KILLED" and stored.data.tags[OUTCOME] == "pruned"
+    assert stored.data.params == {"student.family": "qkeras", "student.widths": "8", "student.integer_bits": "2"}  # no β
+    reopened = tracking.TrialRun.open(search, "t0001", params, reopen=True)
+    reopened.fail("boom", Failure.CONFIGURATION)
+    stored = client.get_run(run.run_id)
+    assert stored.data.tags[PREVIOUS_ENDS] == "pruned" and OUTCOME not in stored.data.tags
+    assert stored.info.status == "FAILED" and stored.data.tags[ERROR] == "boom" and stored.data.tags[FAILURE] == "configuration"
