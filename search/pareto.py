@@ -2,7 +2,8 @@
 
 The front is what Optuna's public ``Study.best_trials`` returns for an in-memory study holding the
 feasible trials' objective values; the hypervolume is Optuna's exact WFG implementation
-(``optuna._hypervolume.compute_hypervolume``, the one its samplers and ``plot_hypervolume_history`` use).
+(``optuna._hypervolume.compute_hypervolume`` through :mod:`search.optuna_private`, the one its samplers and
+``plot_hypervolume_history`` use).
 Objectives to maximise are negated into losses for the hypervolume, against a reference point per
 objective (the worst value that still counts).
 """
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from search import optuna_private
 
 
 def feasible_rows(values: np.ndarray) -> np.ndarray:
@@ -94,8 +97,6 @@ def default_reference(values: np.ndarray, directions: Sequence[str], metrics: Se
 
 def hypervolume(values: np.ndarray, directions: Sequence[str], reference: Sequence[float]) -> float:
     """Hypervolume dominated by the feasible rows of ``values`` up to ``reference`` (objective units multiplied)."""
-    from optuna._hypervolume import compute_hypervolume
-
     values = np.asarray(values, dtype=float).reshape(-1, len(directions))
     values = values[feasible_rows(values)]
     sign = np.array([-1.0 if d == "max" else 1.0 for d in directions])
@@ -103,7 +104,7 @@ def hypervolume(values: np.ndarray, directions: Sequence[str], reference: Sequen
     losses = losses[np.all(losses < ref, axis=1)]  # points beyond the reference add nothing
     if len(losses) == 0:
         return 0.0
-    return float(compute_hypervolume(losses, ref))
+    return optuna_private.compute_hypervolume(losses, ref)
 
 
 BASELINE_MARKERS = {"sum_et": "s", "max_region_et": "D", "ht": "^"}

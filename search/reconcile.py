@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from search import tracking
+from search import optuna_private, tracking
 from search.study import objective_values, search_trials
 from search.tags import ERROR, FAILURE, OUTCOME, REASON_ATTR, TRIAL_ATTR, TRIAL_ID, Failure, Outcome
 from search.study_searcher import tell
@@ -99,9 +99,9 @@ def reconcile(study, search_run: tracking.SearchRun, metrics: list[str], constra
             out.repaired.append(label)
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
         if TRIAL_ATTR not in trial.user_attrs:  # asked, never run (or a duplicate whose answer was never told)
-            study._storage.set_trial_user_attr(trial._trial_id, REASON_ATTR, "suggestion abandoned by a stopped driver")
+            optuna_private.set_user_attr(study, trial, REASON_ATTR, "suggestion abandoned by a stopped driver")
             if trial.state == TrialState.WAITING:  # an enqueued draw never asked (Optuna cannot tell a WAITING trial)
-                study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+                optuna_private.fail_waiting(study, trial)
             else:
                 study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
     return out

@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping
 
 from ray.tune.search import Searcher
 
+from search import optuna_private
 from search.config import Constraint, relevant_params
 from search.study import StudyRef, objective_values, search_trials, trial_label
 from search.tags import DRAWN_ATTR, DUPLICATE_ATTR, REASON_ATTR, TRIAL_ATTR, TRIAL_KEY, Outcome
@@ -176,13 +177,11 @@ def tell(study, number: int, result: dict, metrics: list[str], error: bool = Fal
          constraints: tuple[Constraint, ...] = ()) -> None:
     """Tell the study how search trial ``number`` ended (idempotent: a trial already told is left alone), with
     its ``constraints``' violations for the sampler (a metric the result lacks violates its constraint)."""
-    trial = study._storage.get_trial(study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number))
+    trial = optuna_private.frozen_trial(study, number)
     if trial.state.is_finished():
         return
     if constraints:
-        from optuna.trial import Trial
-
-        handle = Trial(study, trial._trial_id)
+        handle = optuna_private.live_trial(study, trial)
         for c in constraints:
             handle.set_constraint(c.name, c.violation(result.get(c.metric)))
     values = None if error else objective_values(result, metrics)
@@ -191,7 +190,7 @@ def tell(study, number: int, result: dict, metrics: list[str], error: bool = Fal
         study.tell(number, values, skip_if_finished=True)
         return
     failed = error or bool(result.get("error"))
-    study._storage.set_trial_user_attr(trial._trial_id, REASON_ATTR, (reason or ("crashed (the MLflow run's flowad.error says how)" if failed else Outcome.PRUNED))[:500])
+    optuna_private.set_user_attr(study, trial, REASON_ATTR, (reason or ("crashed (the MLflow run's flowad.error says how)" if failed else Outcome.PRUNED))[:500])
     study.tell(number, state=_state("FAIL" if failed else "PRUNED"), skip_if_finished=True)
 
 

@@ -664,3 +664,26 @@ def test_a_trial_run_is_found_again_logs_each_step_once_and_ends_in_the_tags_voc
     stored = client.get_run(run.run_id)
     assert stored.data.tags[PREVIOUS_ENDS] == "pruned" and OUTCOME not in stored.data.tags
     assert stored.info.status == "FAILED" and stored.data.tags[ERROR] == "boom" and stored.data.tags[FAILURE] == "configuration"
+
+
+def test_the_private_optuna_apis_work_on_the_installed_version():
+    """Each private API of search.optuna_private, on the Optuna this venv has (one of those it names as checked)."""
+    import numpy as np
+    import optuna
+    from optuna.trial import TrialState
+
+    from search import optuna_private
+
+    assert optuna.__version__ in optuna_private.CHECKED
+    assert optuna_private.compute_hypervolume(np.array([[1.0, 2.0], [2.0, 1.0]]), np.array([3.0, 3.0])) == 3.0
+    study = optuna.create_study(directions=["maximize"])
+    asked = study.ask()
+    frozen = optuna_private.frozen_trial(study, asked.number)
+    assert frozen.number == asked.number and frozen.state == TrialState.RUNNING
+    optuna_private.live_trial(study, frozen).set_user_attr("via", "handle")
+    optuna_private.set_user_attr(study, frozen, "direct", 1)
+    study.enqueue_trial({})
+    waiting = study.get_trials(states=(TrialState.WAITING,))[0]
+    optuna_private.fail_waiting(study, waiting)
+    trials = study.get_trials()
+    assert trials[0].user_attrs == {"via": "handle", "direct": 1} and trials[1].state == TrialState.FAIL
