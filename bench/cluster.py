@@ -1,6 +1,6 @@
 """Cluster benchmark (issue #13): a search on a real multi-process cluster on this machine, with 1 and 2 worker nodes.
 
-For each node count, ``search.local_cluster`` starts a Ray head (0 CPUs), that many Ray worker nodes (1 CPU each,
+For each node count, ``search.testing.local_cluster`` starts a Ray head (0 CPUs), that many Ray worker nodes (1 CPU each,
 separate ``ray start`` processes, token auth) and an MLflow server with served artefacts; a search of ``--trials``
 trials runs from another working directory with ``--address`` and the server's ``http://`` URI; everything is torn
 down by process id. Printed: start-up times, trials per hour, and where a trial's time goes (from each run's
@@ -40,9 +40,9 @@ def config(work: Path, name: str, trials: int, uri: str, teacher_seed: int) -> s
 
 def warm(work: Path, trials: int) -> None:
     """The dataset and the baselines' firmware, made once before the timed searches."""
-    from search.baselines import reference_metrics
-    from search.config import SearchConfig
-    from search.driver import absolutized, warm_shared_inputs
+    from search.running.baselines import reference_metrics
+    from search.space.search_config import SearchConfig
+    from search.running.driver import absolutized, warm_shared_inputs
     import yaml
 
     from flowad.configio import from_mapping
@@ -59,7 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     from mlflow.tracking import MlflowClient
 
-    from search.local_cluster import start_local_cluster
+    from search.testing.local_cluster import start_local_cluster
 
     rows, splits = [], {}
     with tempfile.TemporaryDirectory(prefix="flowad-cluster-") as tmp:
@@ -76,7 +76,7 @@ def main() -> None:
                 # firmware were made before either
                 (driver / "search.yaml").write_text(config(work, f"n{nodes}", args.trials, cluster.tracking_uri, nodes))
                 begin = time.perf_counter()
-                done = subprocess.run([sys.executable, "-m", "search.cli", "search", "run", "search.yaml", "--address", cluster.address],
+                done = subprocess.run([sys.executable, "-m", "search.cli.main", "search", "run", "search.yaml", "--address", cluster.address],
                                       cwd=driver, env={**os.environ, **cluster.env, "PYTHONWARNINGS": "ignore"},
                                       capture_output=True, text=True, timeout=3600)
                 wall = time.perf_counter() - begin

@@ -6,7 +6,7 @@
    it left, then the invariants: trials completed, lost, duplicated, orphan runs, duplicated metric steps, and
    the total wall time against the same search run without faults.
 2. ``reuse``: the same search without pruning, with and without actor reuse (a new worker process per trial):
-   wall time per trial. Pruning turns reuse off (search.config.RayConfig.reuse_actors), so this is its cost.
+   wall time per trial. Pruning turns reuse off (search.space.search_config.RayConfig.reuse_actors), so this is its cost.
 
 Usage: python bench/faults.py [kills|reuse|all] [--trials 6] [--work DIR]
 Runs the real CLI on a seconds-sized generated dataset (W′ signal in val and test); ~15 min on 2 cores.
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from search.search_process import SearchProcess
+from search.testing.search_process import SearchProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 MICRO_DATA = ROOT / "configs" / "data" / "micro.yaml"
@@ -62,7 +62,7 @@ class Driver(SearchProcess):
 
 
 def child_runs(work: Path, name: str):
-    from search import tracking
+    from search.record import tracking
 
     try:
         return tracking.child_runs(f"sqlite:///{work}/mlflow.db", "faults", name)[1]
@@ -78,8 +78,8 @@ def invariants(work: Path, name: str, trials: int, logs: str) -> dict[str, int]:
     import optuna
     from mlflow.tracking import MlflowClient
 
-    from search.study import search_trials
-    from search.tags import TRIAL_ATTR
+    from search.record.study import search_trials
+    from search.record.tags import TRIAL_ATTR
 
     runs = child_runs(work, name)
     labels = [r.data.tags["flowad.trial_id"] for r in runs]
@@ -101,9 +101,9 @@ def invariants(work: Path, name: str, trials: int, logs: str) -> dict[str, int]:
 def warm(config: Path) -> None:
     """Generate the dataset and cost the baselines' firmware first, so both searches below start equally warm
     (each still trains a teacher of its own)."""
-    from search.baselines import reference_metrics
-    from search.config import load_search_config
-    from search.driver import absolutized, warm_shared_inputs
+    from search.running.baselines import reference_metrics
+    from search.space.search_config import load_search_config
+    from search.running.driver import absolutized, warm_shared_inputs
 
     search = absolutized(load_search_config(config))
     warm_shared_inputs(search)

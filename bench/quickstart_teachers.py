@@ -42,9 +42,9 @@ def shared_cache(real: Path, fresh: Path) -> None:
 def warm(mapping: dict) -> None:
     """The dataset and the baselines' firmware, made once in the real cache before the timed searches."""
     from flowad.configio import from_mapping
-    from search.baselines import reference_metrics
-    from search.config import SearchConfig
-    from search.driver import absolutized, warm_shared_inputs
+    from search.running.baselines import reference_metrics
+    from search.space.search_config import SearchConfig
+    from search.running.driver import absolutized, warm_shared_inputs
 
     search = absolutized(from_mapping(SearchConfig, mapping))
     warm_shared_inputs(search)
@@ -76,7 +76,7 @@ def main() -> None:
             (work / "search.yaml").write_text(yaml.safe_dump(mapping, sort_keys=False))
             print(f"{mode}: running {args.trials} trials (teachers_first={mode == 'after'})", flush=True)
             begin = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "search.cli", "search", "run", "search.yaml"], cwd=work,
+            done = subprocess.run([sys.executable, "-m", "search.cli.main", "search", "run", "search.yaml"], cwd=work,
                                   env={**os.environ, "PYTHONWARNINGS": "ignore"}, capture_output=True, text=True, timeout=4 * 3600)
             wall = time.perf_counter() - begin
             (work / "driver.log").write_text(done.stdout + done.stderr)

@@ -5,8 +5,8 @@ HGQ's β at 1e-7, every configuration distilled, shipped as its design and synth
 quickstart's: validation mean AUC (max), yosys LUTs (min), latency ns (min). Its Pareto front is known exactly.
 ``--families qkeras,hgq`` (the default) keeps the 20 MLP points: an LGN point takes ~10 min to distil on 2 cores.
 
-Each sampler is run by the driver's own searcher (``search.study_searcher.replay`` over a ``StudySearcher`` on an
-in-memory study: :func:`search.study.optuna_sampler` with the quickstart's 16-trial budget, the quickstart's
+Each sampler is run by the driver's own searcher (``search.record.study_searcher.replay`` over a ``StudySearcher`` on an
+in-memory study: :func:`search.record.study.optuna_sampler` with the quickstart's 16-trial budget, the quickstart's
 distributions, bits an integer range, its 100 ns constraint told): a configuration already run is told FAIL at once
 and the sampler asked again, one still stuck after 50 asks gets an unseen configuration drawn at random, and a new
 one is told the point's real objectives. The hypervolume
@@ -25,8 +25,8 @@ import time
 
 import numpy as np
 
-from search.config import Constraint
-from search.pareto import fixed_reference, hypervolume, pareto_mask
+from search.space.search_config import Constraint
+from search.front.pareto import fixed_reference, hypervolume, pareto_mask
 from student_grid import DIRECTIONS, HARDWARE, SPACE, build, grid, point_key
 
 SAMPLERS = ("nsga2", "tpe", "random", "gp")
@@ -58,8 +58,8 @@ def replay(name: str, seed: int, table: dict[tuple, tuple[float, float, float]],
     ``StudySearcher`` itself (duplicates told FAIL, unseen draws, constraints told), on an in-memory study."""
     import optuna
 
-    from search.study import IN_MEMORY, StudyRef, optuna_directions
-    from search.study_searcher import StudySearcher, replay as replay_searcher
+    from search.record.study import IN_MEMORY, StudyRef, optuna_directions
+    from search.record.study_searcher import StudySearcher, replay as replay_searcher
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     ref = StudyRef(IN_MEMORY, f"ground-truth-{name}-{seed}", optuna_directions(DIRECTIONS), name, seed, trials)

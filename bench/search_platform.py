@@ -70,9 +70,9 @@ OBJECTIVES = (("auc", "max"), ("lut", "min"), ("latency_ns", "min"))
 
 def tabular_problem(cache: Path) -> dict[tuple, tuple]:
     """Objective values of every point of TABLE_SPACE, each run once for real (cached in ``cache``)."""
-    from search.config import load_search_config
-    from search.trial import TrialFailed, run_trial
-    from search.trial_spec import TrialSpec
+    from search.space.search_config import load_search_config
+    from search.running.trial import TrialFailed, run_trial
+    from search.space.trial_spec import TrialSpec
 
     store = cache / "table.json"
     table = {tuple(json.loads(k)): tuple(v) for k, v in json.loads(store.read_text()).items()} if store.is_file() else {}
@@ -102,8 +102,8 @@ def run_sampler(name: str, seed: int, n: int, table: dict[tuple, tuple], distinc
     a configuration already run is told its known result and the sampler asked again (up to 50 times)."""
     import optuna
 
-    from search.config import load_search_config
-    from search.study import optuna_sampler
+    from search.space.search_config import load_search_config
+    from search.record.study import optuna_sampler
 
     base = load_search_config(ROOT / "configs" / "search" / "tiny.yaml")
     sampler = optuna_sampler(name, seed, n, base.population)
@@ -132,7 +132,7 @@ def run_sampler(name: str, seed: int, n: int, table: dict[tuple, tuple], distinc
 
 
 def samplers(cache: Path, n: int, seeds: int) -> None:
-    from search.pareto import hypervolume
+    from search.front.pareto import hypervolume
 
     table = tabular_problem(cache)
     allv = np.array([v for v in table.values() if not any(np.isnan(v))])
@@ -164,8 +164,8 @@ def nodes(trials: int, data_cache: Path) -> None:
     import ray
     from ray.cluster_utils import Cluster
 
-    from search.config import load_search_config
-    from search.driver import run_search
+    from search.space.search_config import load_search_config
+    from search.running.driver import run_search
 
     from flowad.configio import from_mapping
     from flowad.distill import prepare

@@ -34,5 +34,5 @@ def micro_dataset(tmp_path_factory) -> Path:
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run the installed ``flowad`` entry point as a user would."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([sys.executable, "-m", "search.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "search.cli.main", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, env=env, timeout=600)

@@ -52,7 +52,7 @@ def rendered(url: str) -> str:
 
 
 def test_search_on_a_multi_process_cluster_with_an_mlflow_server(tmp_path, micro_dataset):
-    from search.local_cluster import start_local_cluster
+    from search.testing.local_cluster import start_local_cluster
 
     cluster = start_local_cluster(tmp_path / "site", worker_nodes=2, cpus_per_node=1)
     try:
@@ -67,7 +67,7 @@ def test_search_on_a_multi_process_cluster_with_an_mlflow_server(tmp_path, micro
         text += "families: {lgn: {widths: [64, 32], learning_rate: 0.01}}\n"
         (driver_dir / "search.yaml").write_text(text)
         env = {**os.environ, **cluster.env, "PYTHONWARNINGS": "ignore"}
-        run = subprocess.run([sys.executable, "-m", "search.cli", "search", "run", "search.yaml", "--address", cluster.address],
+        run = subprocess.run([sys.executable, "-m", "search.cli.main", "search", "run", "search.yaml", "--address", cluster.address],
                              cwd=driver_dir, env=env, capture_output=True, text=True, timeout=900)
         assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
         assert "[2/2]" in run.stdout
@@ -95,7 +95,7 @@ def test_search_on_a_multi_process_cluster_with_an_mlflow_server(tmp_path, micro
         front = artefacts(cluster.tracking_uri, parent[0]["info"]["run_id"], "pareto")
         assert {"pareto/pareto.csv", "pareto/pareto_auc_vs_lut.png", "pareto/pareto.html"} <= front
 
-        select = subprocess.run([sys.executable, "-m", "search.cli", "search", "select", "--experiment", "cluster",
+        select = subprocess.run([sys.executable, "-m", "search.cli.main", "search", "select", "--experiment", "cluster",
                                  "--tracking-uri", cluster.tracking_uri, "--out", "deploy", "--events", "30"]
                                 + ([] if __import__("shutil").which("iverilog") else ["--allow-unverified"]),
                                 cwd=reader_dir, env=env, capture_output=True, text=True, timeout=600)
@@ -123,7 +123,7 @@ def test_search_on_a_multi_process_cluster_with_an_mlflow_server(tmp_path, micro
                       samplers={"samplers": ["random"], "trials": 6, "seeds": 2, "checkpoints": [6]})
         config["data"]["cache"] = str(tmp_path / "results-cache")
         results.write_text(yaml.safe_dump(config))
-        report = subprocess.run([sys.executable, "-m", "search.cli", "results", "--config", str(results), "--address", cluster.address,
+        report = subprocess.run([sys.executable, "-m", "search.cli.main", "results", "--config", str(results), "--address", cluster.address,
                                  "--out", "report/results.md"], cwd=reader_dir, env=env, capture_output=True, text=True, timeout=600)
         if not __import__("shutil").which("yosys"):  # the workers synthesised nothing: one line, exit 2, no page
             assert report.returncode == 2 and "no student was synthesised" in report.stderr, report.stderr[-3000:]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from search.search_process import SearchProcess
-from search.tags import OUTCOME, TRIAL_ID
+from search.testing.search_process import SearchProcess
+from search.record.tags import OUTCOME, TRIAL_ID
 from tests.conftest import ROOT
 from tests.test_search import search_yaml, write
 
@@ -103,7 +103,7 @@ def uri(tmp_path: Path) -> str:
 
 
 def runs(tmp_path: Path, search: str):
-    from search import tracking
+    from search.record import tracking
 
     try:
         return tracking.child_runs(uri(tmp_path), "e2e", search)[1]
@@ -122,10 +122,10 @@ def check_exactly_once(tmp_path: Path, search: str, trials: int, logs: str) -> l
     step logged twice, the study agrees with MLflow, and the final front is the one the runs give."""
     from mlflow.tracking import MlflowClient
 
-    from search import tracking
-    from search.config import load_search_config
-    from search.study import search_trials
-    from search.tags import TRIAL_ATTR
+    from search.record import tracking
+    from search.space.search_config import load_search_config
+    from search.record.study import search_trials
+    from search.record.tags import TRIAL_ATTR
 
     parent, children = tracking.child_runs(uri(tmp_path), "e2e", search)
     assert parent.info.status == "FINISHED" and parent.data.tags["flowad.front"] == "final"
@@ -164,7 +164,7 @@ def tagged_front(children) -> set[str]:
 
 
 def oracle_front(children, search) -> set[str]:
-    """The front from the runs' own metrics by brute force, independent of search.front and search.pareto:
+    """The front from the runs' own metrics by brute force, independent of search.front.summary and search.front.pareto:
     finished runs meeting every constraint, none of which another such run dominates."""
     sign = {"max": -1.0, "min": 1.0}
     points = {}
@@ -242,7 +242,7 @@ def test_ctrl_c_interrupts_and_resume_finishes(tmp_path, micro_dataset):
     driver.signal(signal.SIGINT)  # as Ctrl-C in a terminal: the whole foreground process group
     assert driver.finish(timeout=120) == 130, driver.output()[-3000:]
     assert "--resume" in driver.output() and "interrupted" in driver.output()
-    from search import tracking
+    from search.record import tracking
 
     parent, children = tracking.child_runs(uri(tmp_path), "e2e", "c")
     assert parent.info.status == "KILLED" and parent.data.tags.get("flowad.front") != "final"
@@ -251,7 +251,7 @@ def test_ctrl_c_interrupts_and_resume_finishes(tmp_path, micro_dataset):
     assert interrupted and all(r.info.status == "KILLED" for r in interrupted)
     labels = {r.data.tags[TRIAL_ID] for r in interrupted}
     no_ray_left(driver)
-    status = subprocess.run([sys.executable, "-m", "search.cli", "search", "status", "--experiment", "e2e",
+    status = subprocess.run([sys.executable, "-m", "search.cli.main", "search", "status", "--experiment", "e2e",
                              "--tracking-uri", uri(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert status.returncode == 0 and "interrupted" in status.stdout and "runs again on --resume" in status.stdout
 

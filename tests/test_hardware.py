@@ -216,7 +216,7 @@ def test_a_family_without_a_calibration_gets_no_number(tmp_path, monkeypatch):
 def test_front_table_marks_model_figures(tmp_path):
     import pandas as pd
 
-    from search.report import front_table
+    from search.front.text_tables import front_table
 
     front = pd.DataFrame([{"trial_id": "t0000", "param.student.family": "hgq", "auc": 0.7, "lut": 30_000.0, "dsp": 0.0,
                            "latency_ns": 30.0, "design": "da4ml_verilog", "hardware_source": "da4ml",

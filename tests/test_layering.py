@@ -65,3 +65,24 @@ def test_no_flowad_module_imports_itself_back():
 
 def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+def test_search_is_sub_packages_each_saying_its_concept_in_one_line_and_the_map_names_every_module():
+    search = ROOT / "search"
+    assert sorted(p.name for p in search.glob("*.py")) == ["__init__.py"]  # no module outside a concept
+    packages = sorted(p.parent for p in search.glob("*/__init__.py"))
+    mapped = (ROOT / "docs" / "search.md").read_text()
+    for package in packages:
+        doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text()))
+        assert doc and "\n" not in doc.split("\n\n")[0], f"{package.name}: its docstring opens with one line saying its concept"
+        for module in package.glob("*.py"):
+            if not module.name.startswith("__"):
+                assert f"`search.{package.name}.{module.stem}`" in mapped, f"docs/search.md does not name search.{package.name}.{module.stem}"
+
+
+def test_only_search_imports_ray_and_mlflow_and_tests_helpers_stay_in_search_testing():
+    graph = module_imports("search")
+    for module, edges in graph.items():
+        assert not any(e.startswith("tests") for e in edges), module
+        if not module.startswith("search.testing"):
+            assert not any(e.startswith("search.testing") for e in edges), f"{module} imports a test helper"

@@ -80,8 +80,8 @@ def test_a_toy_family_registered_in_one_line_is_built_trained_saved_and_loaded(t
 
 
 def test_a_search_reads_a_registered_family_from_its_class(toy_family):
-    from search.config import describe_params, relevant_params
-    from search.pareto_html import family_colour
+    from search.space.search_config import describe_params, relevant_params
+    from search.front.pareto_html import family_colour
 
     params = {"student.family": "toy_linear", "student.widths": "32-16", "student.lgn_widths": "512-256",
               "student.bits": 6, "student.beta": 1e-6, "student.integer_bits": 2, "hardware.strategy": "latency"}

@@ -38,13 +38,13 @@ def write(tmp_path, text, name="search.yaml"):
 
 
 def children(tmp_path, search=None):
-    from search import tracking
+    from search.record import tracking
 
     return tracking.child_runs(f"sqlite:///{tmp_path}/mlflow.db", "e2e", search)
 
 
 def test_dominated_at_rung_rule():
-    from search.pruning import RungRecord, dominators
+    from search.running.pruning import RungRecord, dominators
 
     passed = [RungRecord("a", "hgq", 0.5, 100), RungRecord("b", "hgq", 0.6, 50), RungRecord("c", "lgn", 0.1, 1)]
     assert dominators(RungRecord("x", "hgq", 0.7, 120), passed) == 2
@@ -54,7 +54,7 @@ def test_dominated_at_rung_rule():
 
 
 def test_front_and_hypervolume_from_optuna():
-    from search.pareto import hypervolume, pareto_mask
+    from search.front.pareto import hypervolume, pareto_mask
 
     values = np.array([[0.9, 100.0], [0.8, 50.0], [0.7, 200.0], [np.nan, 10.0]])
     assert pareto_mask(values, ["max", "min"]).tolist() == [True, True, False, False]
@@ -65,8 +65,8 @@ def test_front_and_hypervolume_from_optuna():
 def test_the_hypervolume_reference_is_fixed_before_any_trial_and_does_not_move_with_them(tmp_path):
     import pandas as pd
 
-    from search.config import load_search_config
-    from search.front import summarise
+    from search.space.search_config import load_search_config
+    from search.front.summary import summarise
 
     search = load_search_config(write(tmp_path, search_yaml(tmp_path, tmp_path / "data", extra=(
         "constraints:\n  - {metric: latency_ns, max: 100}\n"))))
@@ -83,7 +83,7 @@ def test_the_hypervolume_reference_is_fixed_before_any_trial_and_does_not_move_w
 
 def test_a_cost_objective_nothing_bounds_needs_its_reference(tmp_path):
     from flowad.errors import FlowadInputError
-    from search.config import load_search_config
+    from search.space.search_config import load_search_config
 
     text = search_yaml(tmp_path, tmp_path / "data", objectives="  - {metric: auc}\n  - {metric: emd}\n")
     with pytest.raises(FlowadInputError, match=r"search.yaml: objectives\[1\]\.reference: give the worst emd"):
@@ -95,7 +95,7 @@ def test_a_cost_objective_nothing_bounds_needs_its_reference(tmp_path):
 def test_a_search_with_no_finished_trial_has_an_empty_front_not_a_crash():
     import pandas as pd
 
-    from search.front import summarise, trials_table
+    from search.front.summary import summarise, trials_table
 
     for table in (trials_table([]), pd.DataFrame({"run_id": ["a"], "trial_id": ["t0000"], "status": ["FAILED"]})):
         summary = summarise(table, ["auc", "lut"], ["max", "min"], [None, None])
@@ -105,7 +105,7 @@ def test_a_search_with_no_finished_trial_has_an_empty_front_not_a_crash():
 def test_the_front_counts_as_pruned_only_runs_that_ended_pruned_not_interrupted_ones():
     import pandas as pd
 
-    from search.front import summarise
+    from search.front.summary import summarise
 
     table = pd.DataFrame({"run_id": list("abcd"), "trial_id": ["t0", "t1", "t2", "t3"],
                           "status": ["FINISHED", "KILLED", "KILLED", "KILLED"],
@@ -136,7 +136,7 @@ def test_bad_search_configs_are_one_line(tmp_path, micro_dataset, change, messag
 
 
 def test_artefacts_follow_the_tracking_server_and_a_local_root_is_refused_for_a_remote_cluster(tmp_path, micro_dataset):
-    from search.tracking import artifact_location
+    from search.record.tracking import artifact_location
 
     assert artifact_location("sqlite:////x/m.db", None, "e") == "file:///x/artifacts/e"
     assert artifact_location("http://mlflow:5000", None, "e") is None  # the server's own (served) store
@@ -251,7 +251,7 @@ def test_search_logs_front_then_pareto_and_select_work(tmp_path, micro_dataset):
 
 
 def test_trial_configs_take_family_specific_widths_and_settings(tmp_path, micro_dataset):
-    from search.config import load_search_config, trial_mapping
+    from search.space.search_config import load_search_config, trial_mapping
 
     space = ('  student.family: {choices: [qkeras, lgn]}\n  student.widths: {choices: ["16-8"]}\n'
              '  student.lgn_widths: {choices: ["256-128"]}\n')
@@ -273,8 +273,8 @@ def test_a_missing_dataset_is_refused_before_anything_is_started(tmp_path):
 
 def space_study(tmp_path, choices=(1, 2)):
     """(the study, its reference, the space) of a two-objective study over one categorical parameter."""
-    from search.config import Parameter
-    from search.study import StudyRef, distributions
+    from search.space.search_config import Parameter
+    from search.record.study import StudyRef, distributions
 
     ref = StudyRef(f"sqlite:///{tmp_path}/optuna.db", "s", ("maximize", "minimize"), "random", 3, 10)
     return ref.open(), ref, distributions({"student.bits": Parameter(choices=tuple(choices))})
@@ -283,10 +283,10 @@ def space_study(tmp_path, choices=(1, 2)):
 def test_the_study_searcher_never_reruns_a_configuration_until_the_space_is_exhausted(tmp_path):
     import optuna
 
-    from search.study import counts
+    from search.record.study import counts
 
-    from search.tags import DUPLICATE_ATTR, TRIAL_KEY
-    from search.study_searcher import StudySearcher
+    from search.record.tags import DUPLICATE_ATTR, TRIAL_KEY
+    from search.record.study_searcher import StudySearcher
 
     study, ref, space = space_study(tmp_path)
     searcher = StudySearcher(ref, space, ["auc", "lut"], max_attempts=20)
@@ -313,8 +313,8 @@ def test_the_study_searcher_never_reruns_a_configuration_until_the_space_is_exha
 def test_a_sampler_stuck_on_seen_configurations_gets_an_unseen_one_until_the_space_is_exhausted(tmp_path):
     import optuna
 
-    from search.study_searcher import StudySearcher
-    from search.tags import DRAWN_ATTR, TRIAL_KEY
+    from search.record.study_searcher import StudySearcher
+    from search.record.tags import DRAWN_ATTR, TRIAL_KEY
 
     study, ref, space = space_study(tmp_path, choices=(1, 2, 3))
     searcher = StudySearcher(ref, space, ["auc", "lut"], max_attempts=5)
@@ -337,10 +337,10 @@ def test_a_replay_runs_the_searcher_itself_every_configuration_once_each_told_it
     configuration, fails."""
     from optuna.trial import TrialState
 
-    from search.config import Parameter
-    from search.study import IN_MEMORY, StudyRef, distributions, search_trials
-    from search.tags import DUPLICATE_ATTR
-    from search.study_searcher import StudySearcher, replay
+    from search.space.search_config import Parameter
+    from search.record.study import IN_MEMORY, StudyRef, distributions, search_trials
+    from search.record.tags import DUPLICATE_ATTR
+    from search.record.study_searcher import StudySearcher, replay
 
     space = distributions({"student.widths": Parameter(choices=("8", "16", "32")), "student.bits": Parameter(low=4, high=5, integer=True)})
     truth = {(w, b): [0.5 + 0.01 * int(w) + 0.001 * b, float(int(w) * b)] for w in ("8", "16", "32") for b in (4, 5)}
@@ -360,8 +360,8 @@ def test_a_searcher_that_has_asked_its_study_still_pickles_and_carries_on_where_
     import pickle
     from dataclasses import replace
 
-    from search.tags import TRIAL_KEY
-    from search.study_searcher import StudySearcher
+    from search.record.tags import TRIAL_KEY
+    from search.record.study_searcher import StudySearcher
 
     _, ref, space = space_study(tmp_path, choices=(1, 2, 3))
     searcher = StudySearcher(replace(ref, sampler=sampler), space, ["auc", "lut"])
@@ -376,8 +376,8 @@ def test_a_searcher_that_has_asked_its_study_still_pickles_and_carries_on_where_
 def test_only_the_scheduler_prunes_a_trial_stopped_from_outside_runs_again(tmp_path):
     from optuna.trial import TrialState
 
-    from search.study import search_trials
-    from search.study_searcher import StudySearcher
+    from search.record.study import search_trials
+    from search.record.study_searcher import StudySearcher
 
     study, ref, space = space_study(tmp_path, choices=(1, 2, 3))
     stopped: dict[str, int] = {}
@@ -395,9 +395,9 @@ def test_only_the_scheduler_prunes_a_trial_stopped_from_outside_runs_again(tmp_p
 def test_constraints_reach_the_sampler_and_an_infeasible_trial_is_not_best(tmp_path, sampler):
     from dataclasses import replace
 
-    from search.config import Constraint
-    from search.study import search_trials
-    from search.study_searcher import StudySearcher
+    from search.space.search_config import Constraint
+    from search.record.study import search_trials
+    from search.record.study_searcher import StudySearcher
 
     _, ref, space = space_study(tmp_path, choices=(1, 2, 3))
     budget = (Constraint("latency_ns", max=100.0), Constraint("lut", min=5.0))
@@ -421,11 +421,11 @@ def test_a_tuner_over_the_study_starts_as_the_driver_starts_it(tmp_path):
     from dataclasses import replace
 
     from flowad.errors import FlowadInputError
-    from search import tracking
-    from search.config import load_search_config
-    from search.driver import absolutized, make_tuner
-    from search.ray_session import start_ray, stop_ray
-    from search.study import open_study
+    from search.record import tracking
+    from search.space.search_config import load_search_config
+    from search.running.driver import absolutized, make_tuner
+    from search.running.ray_session import start_ray, stop_ray
+    from search.record.study import open_study
 
     search = absolutized(load_search_config(write(tmp_path, search_yaml(tmp_path, tmp_path / "data"))))
     open_study(search, fresh=True)
@@ -447,10 +447,10 @@ def test_reconcile_recovers_finished_runs_and_reruns_lost_ones(tmp_path):
     """The moment a driver dies decides nothing: MLflow's record of each trial's run is what counts."""
     from optuna.trial import TrialState
 
-    from search import tracking
-    from search.reconcile import reconcile
-    from search.study import trial_label
-    from search.tags import TRIAL_ATTR, Failure
+    from search.record import tracking
+    from search.record.reconcile import reconcile
+    from search.record.study import trial_label
+    from search.record.tags import TRIAL_ATTR, Failure
 
     study, _, space = space_study(tmp_path, choices=(1, 2, 3, 4, 5))
     uri = f"sqlite:///{tmp_path}/mlflow.db"
@@ -484,8 +484,8 @@ def test_resume_refuses_a_changed_config_and_only_lets_trials_grow(tmp_path, mic
     from flowad.configio import from_mapping
     import yaml
 
-    from search.config import SearchConfig
-    from search.resume import check_resumable
+    from search.space.search_config import SearchConfig
+    from search.record.resume import check_resumable
 
     text = search_yaml(tmp_path, micro_dataset, name="r", trials=4)
     stored = from_mapping(SearchConfig, yaml.safe_load(text))
@@ -500,7 +500,7 @@ def test_resume_refuses_a_changed_config_and_only_lets_trials_grow(tmp_path, mic
 
 
 def test_a_parameter_the_family_ignores_does_not_make_a_configuration_new():
-    from search.study_searcher import config_key
+    from search.record.study_searcher import config_key
 
     qkeras = {"student.family": "qkeras", "student.widths": "16-8", "student.lgn_widths": "512-256", "student.beta": 1e-7}
     assert config_key(qkeras) == config_key({**qkeras, "student.beta": 3e-7, "student.lgn_widths": "1024-512"})
@@ -533,9 +533,9 @@ def test_no_test_array_reaches_a_trial(tmp_path, micro_dataset):
     """Every test-split shard of a copy of the dataset is garbage: a trial still runs, so it never opened one."""
     import shutil
 
-    from search.config import load_search_config
-    from search.trial import run_trial
-    from search.trial_spec import TrialSpec
+    from search.space.search_config import load_search_config
+    from search.running.trial import run_trial
+    from search.space.trial_spec import TrialSpec
 
     dataset = tmp_path / "dataset"
     shutil.copytree(micro_dataset, dataset)
@@ -558,7 +558,7 @@ def test_no_test_array_reaches_a_trial(tmp_path, micro_dataset):
 
 
 def test_parameters_a_family_does_not_use_are_not_part_of_its_identity():
-    from search.config import relevant_params
+    from search.space.search_config import relevant_params
 
     params = {"student.family": "hgq", "student.widths": "8", "student.bits": 6, "student.integer_bits": 2,
               "student.beta": 1e-7, "student.lgn_widths": "64"}
@@ -570,7 +570,7 @@ def test_parameters_a_family_does_not_use_are_not_part_of_its_identity():
 
 
 def test_the_interactive_front_labels_every_point_and_draws_the_baselines():
-    from search.pareto_html import pareto_html
+    from search.front.pareto_html import pareto_html
 
     points = [{"trial": f"t000{i}", "run_name": f"t000{i} · hgq 8 @{b}b · auc {a}", "family": f, "front": front,
                "link": f"/#/experiments/1/runs/r{i}", "tooltip": f"model {i}", "auc": a, "lut": lut, "latency_ns": 25.0}
@@ -586,8 +586,8 @@ def test_the_interactive_front_labels_every_point_and_draws_the_baselines():
 
 
 def test_distinct_teachers_are_listed_once_each_for_their_own_tasks(tmp_path, micro_dataset):
-    from search.config import load_search_config
-    from search.teachers import distinct_teachers
+    from search.space.search_config import load_search_config
+    from search.running.teachers_first import distinct_teachers
 
     quickstart = load_search_config(ROOT / "configs/search/quickstart.yaml")
     teachers = distinct_teachers(quickstart)  # teacher.depth: [2, 4]; the student parameters do not multiply them
@@ -601,10 +601,10 @@ def test_distinct_teachers_are_listed_once_each_for_their_own_tasks(tmp_path, mi
 def test_a_run_stopped_by_its_time_budget_is_pruned_not_run_again(tmp_path):
     from optuna.trial import TrialState
 
-    from search import tracking
-    from search.reconcile import reconcile
-    from search.study import trial_label
-    from search.tags import REASON_ATTR, TRIAL_ATTR, Outcome
+    from search.record import tracking
+    from search.record.reconcile import reconcile
+    from search.record.study import trial_label
+    from search.record.tags import REASON_ATTR, TRIAL_ATTR, Outcome
 
     study, _, space = space_study(tmp_path, choices=(1, 2))
     uri = f"sqlite:///{tmp_path}/mlflow.db"
@@ -640,8 +640,8 @@ def test_a_trial_past_its_time_budget_stops_says_so_and_counts_as_pruned(tmp_pat
 
 
 def test_a_trial_run_is_found_again_logs_each_step_once_and_ends_in_the_tags_vocabulary(tmp_path):
-    from search import tracking
-    from search.tags import ERROR, FAILURE, OUTCOME, PREVIOUS_ENDS, Failure, Outcome
+    from search.record import tracking
+    from search.record.tags import ERROR, FAILURE, OUTCOME, PREVIOUS_ENDS, Failure, Outcome
 
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     search = tracking.open_search(uri, "e", str(tmp_path / "art"), "s", params={}, config_text="x")
@@ -667,12 +667,12 @@ def test_a_trial_run_is_found_again_logs_each_step_once_and_ends_in_the_tags_voc
 
 
 def test_the_private_optuna_apis_work_on_the_installed_version():
-    """Each private API of search.optuna_private, on the Optuna this venv has (one of those it names as checked)."""
+    """Each private API of search.record.optuna_private, on the Optuna this venv has (one of those it names as checked)."""
     import numpy as np
     import optuna
     from optuna.trial import TrialState
 
-    from search import optuna_private
+    from search.record import optuna_private
 
     assert optuna.__version__ in optuna_private.CHECKED
     assert optuna_private.compute_hypervolume(np.array([[1.0, 2.0], [2.0, 1.0]]), np.array([3.0, 3.0])) == 3.0

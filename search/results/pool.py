@@ -59,7 +59,7 @@ def _on_ray(calls: Sequence[Call], address: str, done: Done) -> list[Any]:
     """Every call as a one-CPU task on the Ray cluster at ``address``, all submitted at once (Ray queues them)."""
     import ray
 
-    from search.ray_session import start_ray
+    from search.running.ray_session import start_ray
 
     start_ray(address)
     task = ray.remote(num_cpus=1, max_retries=1)(_one_unit)

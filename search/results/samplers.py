@@ -9,7 +9,7 @@ latency) is a real trial, and per family a least-squares line in log(static size
 the family's own :meth:`~flowad.student.base.Student.static_cost`) predicts AUC, log LUTs and latency for any
 point of a space shaped like the quickstart's (family, MLP widths, LGN widths, bits; 3 × 9 × 7 + 5 × 6 points,
 every one enumerated, so the best reachable hypervolume is known). A sampler is run by the driver's own searcher
-(``search.study_searcher.replay``: the same Optuna samplers, a configuration already run told FAIL and the sampler
+(``search.record.study_searcher.replay``: the same Optuna samplers, a configuration already run told FAIL and the sampler
 asked again, an unseen one drawn when it is stuck). Reported: the hypervolume after N trials as a
 fraction of the whole space's, mean ± std over seeds, and each sampler's own wall time per trial.
 """
@@ -25,7 +25,7 @@ import numpy as np
 
 from flowad.student.config import StudentConfig
 from flowad.student.families import STUDENT_FAMILIES
-from search.pareto import hypervolume
+from search.front.pareto import hypervolume
 from search.results.config import ResultsConfig
 from search.results.pool import run_all
 from search.results.stats import markdown_table, mean_std
@@ -95,14 +95,14 @@ class Surrogate:
 
 def run_sampler(name: str, seed: int, trials: int, table: dict[tuple, tuple]) -> tuple[np.ndarray, float]:
     """Objective values of ``trials`` configurations in the order the driver's searcher ran them with sampler
-    ``name`` (``search.study_searcher.replay``: duplicates told FAIL, unseen draws), and its wall seconds.
+    ``name`` (``search.record.study_searcher.replay``: duplicates told FAIL, unseen draws), and its wall seconds.
     LGN bits above 6 are distinct configurations to the searcher but the same point here, so a run can repeat a
     point (it adds no hypervolume)."""
     import optuna
     from optuna.distributions import CategoricalDistribution
 
-    from search.study import IN_MEMORY, StudyRef, optuna_directions
-    from search.study_searcher import StudySearcher, replay
+    from search.record.study import IN_MEMORY, StudyRef, optuna_directions
+    from search.record.study_searcher import StudySearcher, replay
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = {**SPACE, "family": tuple(f for f in SPACE["family"] if any(k[0] == f for k in table))}  # the fitted ones

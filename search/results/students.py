@@ -16,7 +16,7 @@ from flowad.configio import from_mapping
 from flowad.hardware import HardwareConfig
 from flowad.metrics.reference import BASELINES
 from flowad.student.families import STUDENT_FAMILIES
-from search.baselines import firmware_costs
+from search.running.baselines import firmware_costs
 from search.results.config import ResultsConfig
 from search.results.distilled import auc_retained, distilled_unit
 from search.results.stats import markdown_table, mean_std, number, pm

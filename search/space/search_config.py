@@ -67,7 +67,7 @@ class Objective:
     reference: float | None = None
     """Hypervolume reference point for this objective (worst value that still counts), fixed before any trial;
     default: AUC 0.5, efficiencies 0, else a constraint's bound, the part's capacity (LUT, FF, DSP, BRAM) or
-    1 µs of latency (:func:`search.pareto.fixed_reference`); other cost metrics must give one."""
+    1 µs of latency (:func:`search.front.pareto.fixed_reference`); other cost metrics must give one."""
 
     def __post_init__(self) -> None:
         check(known_metric(self.metric), "metric", f"unknown metric {self.metric!r} (known: {', '.join(METRICS)}, "
@@ -146,9 +146,9 @@ class Resources:
     gpus: float = 0.0
     """GPUs per trial (fractions share one); honoured when the Ray cluster has them."""
     teacher_gpus: float | None = None
-    """GPUs for each teacher's own training task (search.teachers); default: ``gpus``."""
+    """GPUs for each teacher's own training task (search.running.teachers_first); default: ``gpus``."""
     teachers_first: bool = True
-    """Train each distinct teacher once as its own Ray task before the trials (:mod:`search.teachers`). Off: the
+    """Train each distinct teacher once as its own Ray task before the trials (:mod:`search.running.teachers_first`). Off: the
     first trial that needs a teacher trains it while the trials sharing it wait on its lock, holding their CPUs
     and GPUs (how trials got their teachers before; kept to measure the difference, ``bench/quickstart_teachers.py``)."""
     time_budget_s: float | None = None
@@ -172,7 +172,7 @@ class Resources:
 @dataclass(frozen=True)
 class Pruning:
     """Stop a trial at a rung epoch if enough trials of its family were better there on both validation
-    loss and static cost (weights × bits, or gates): see :mod:`search.pruning`."""
+    loss and static cost (weights × bits, or gates): see :mod:`search.running.pruning`."""
 
     enabled: bool = True
     rungs: tuple[int, ...] = (3, 6)
@@ -209,7 +209,7 @@ class TrackingConfig:
     the server's own store (served artefacts), which every node and ``select`` reach through the server."""
     study: str | None = None
     """Database URL of the search's Optuna study (``postgresql://…``); default: ``optuna.db`` beside a SQLite
-    tracking store, else in a local ``ray.storage_path`` (see :mod:`search.study`)."""
+    tracking store, else in a local ``ray.storage_path`` (see :mod:`search.record.study`)."""
 
     def __post_init__(self) -> None:
         check(re.match(r"^(sqlite:///.+|https?://.+|postgresql(\+\w+)?://.+|mysql(\+\w+)?://.+|databricks.*)$", self.uri) is not None,
@@ -323,8 +323,8 @@ class SearchConfig:
 
     @property
     def hypervolume_reference(self) -> list[float | None]:
-        """The fixed reference point of this search's hypervolume (:func:`search.pareto.fixed_reference`)."""
-        from search.pareto import fixed_reference
+        """The fixed reference point of this search's hypervolume (:func:`search.front.pareto.fixed_reference`)."""
+        from search.front.pareto import fixed_reference
 
         return fixed_reference(self.metric_names, self.directions, [o.reference for o in self.objectives],
                                self.constraints, self.hardware.part)

@@ -15,11 +15,11 @@ import pandas as pd
 
 from flowad.atomic import atomic_path
 from flowad.hardware.design import NO_DSP
-from search import tracking
-from search.baselines import baselines_from_metrics
-from search.config import SearchConfig
-from search.pareto import default_reference, hypervolume, pareto_mask, plot_fronts
-from search.tags import (DESIGN_KIND, ERROR, ESTIMATOR, ESTIMATOR_SURROGATE, FRONT, HARDWARE_SOURCE, HARDWARE_SYNTHESISED,
+from search.record import tracking
+from search.running.baselines import baselines_from_metrics
+from search.space.search_config import SearchConfig
+from search.front.pareto import default_reference, hypervolume, pareto_mask, plot_fronts
+from search.record.tags import (DESIGN_KIND, ERROR, ESTIMATOR, ESTIMATOR_SURROGATE, FRONT, HARDWARE_SOURCE, HARDWARE_SYNTHESISED,
                          HYPERVOLUME_REFERENCE, OUTCOME, PLOTS_NOTE, TRIAL_ID, Outcome)
 
 PLOT_COSTS = ("lut", "dsp", "latency_ns")
@@ -87,7 +87,7 @@ def summarise(table: pd.DataFrame, metrics: list[str], directions: list[str], re
 def write_front(summary: FrontSummary, metrics: list[str], out_dir: str | Path, title: str,
                 baselines: dict[str, dict[str, float]] | None = None) -> list[Path]:
     """pareto.csv, pareto.parquet, trials.csv and the plots into ``out_dir``; ``baselines`` (from the parent
-    run, :func:`search.baselines.baselines_from_metrics`) are drawn beside the trials with the teacher's ceiling."""
+    run, :func:`search.running.baselines.baselines_from_metrics`) are drawn beside the trials with the teacher's ceiling."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -147,8 +147,8 @@ def tag_front(search: SearchConfig, search_run: tracking.SearchRun) -> FrontSumm
 
 
 def front_points(summary: FrontSummary, metrics: list[str], experiment_id: str) -> list[dict]:
-    """The finished trials as the points of :func:`search.pareto_html.pareto_html`."""
-    from search.config import describe_params
+    """The finished trials as the points of :func:`search.front.pareto_html.pareto_html`."""
+    from search.space.search_config import describe_params
 
     finished = summary.table[summary.table["status"] == "FINISHED"] if summary.completed else summary.table.iloc[:0]
     shown = list(dict.fromkeys([*metrics, *PLOT_COSTS]))
@@ -165,8 +165,8 @@ def front_points(summary: FrontSummary, metrics: list[str], experiment_id: str) 
 
 
 def log_front_page(search: SearchConfig, search_run: tracking.SearchRun, summary: FrontSummary, note: str = "") -> None:
-    """``pareto/pareto.html`` on the parent run: the interactive front (search.pareto_html), rewritten as trials end."""
-    from search.pareto_html import pareto_html
+    """``pareto/pareto.html`` on the parent run: the interactive front (search.front.pareto_html), rewritten as trials end."""
+    from search.front.pareto_html import pareto_html
 
     client = tracking.client_for(search_run.uri)
     quality = search.metric_names[0]

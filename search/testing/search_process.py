@@ -19,7 +19,7 @@ from pathlib import Path
 class SearchProcess:
     def __init__(self, config: Path, log: Path, resume: bool = False, cwd: Path | None = None, cpus: int = 2):
         self.log, self.start = log, time.perf_counter()
-        args = [sys.executable, "-m", "search.cli", "search", "run", str(config), "--cpus", str(cpus)]
+        args = [sys.executable, "-m", "search.cli.main", "search", "run", str(config), "--cpus", str(cpus)]
         args += ["--resume"] if resume else []
         with log.open("w") as out:
             self.process = subprocess.Popen(args, cwd=cwd, env={**os.environ, "PYTHONWARNINGS": "ignore"},

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from flowad.configio import from_mapping, to_plain
 from flowad.distill.config import DataSource
 from flowad.teacher.config import TeacherConfig
-from search.config import SearchConfig
-from search.trial_spec import TrialSpec
+from search.space.search_config import SearchConfig
+from search.space.trial_spec import TrialSpec
 
 
 def distinct_teachers(search: SearchConfig) -> list[dict] | None:

@@ -1,7 +1,7 @@
 """A trial as typed configs, built once from its sampled parameters, and what it gives back.
 
 Every part of the search that needs a trial's teacher, student, hardware or label reads its :class:`TrialSpec`
-instead of re-reading the dotted parameters; :func:`search.trial.run_trial` returns a :class:`TrialResult` whose
+instead of re-reading the dotted parameters; :func:`search.running.trial.run_trial` returns a :class:`TrialResult` whose
 metrics, MLflow tags and hardware spec are kept apart (the tags no longer ride in the metrics dict, and the
 hardware spec is logged from memory, not read back from ``hardware.json``).
 """
@@ -18,7 +18,7 @@ from flowad.hardware import HardwareConfig
 from flowad.student.config import StudentConfig
 from flowad.student.registry import STUDENT_FAMILIES
 from flowad.teacher.config import TeacherConfig
-from search.config import SearchConfig, describe_params, relevant_params, trial_hardware, trial_mapping
+from search.space.search_config import SearchConfig, describe_params, relevant_params, trial_hardware, trial_mapping
 
 
 @dataclass(frozen=True)
@@ -66,5 +66,5 @@ class TrialResult:
     metrics: dict[str, float]
     """Objectives and every other figure (``time_*`` in seconds, LUT, ns, …): numbers only."""
     tags: dict[str, str] = field(default_factory=dict)
-    """MLflow tag name (:mod:`search.tags`) → value: estimator, its notes, the design's kind and hash, …"""
+    """MLflow tag name (:mod:`search.record.tags`) → value: estimator, its notes, the design's kind and hash, …"""
     hardware: HardwareConfig | None = None

@@ -12,7 +12,7 @@ process. Where it lives:
 
 A study trial that became a search trial carries the user attribute ``flowad.trial`` (its stable id, ``t0007``:
 the MLflow run's ``flowad.trial_id`` tag, the same in every driver that runs it). Trials the sampler proposed
-twice are told FAIL at once and carry ``flowad.duplicate_of`` instead (:mod:`search.study_searcher`).
+twice are told FAIL at once and carry ``flowad.duplicate_of`` instead (:mod:`search.record.study_searcher`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flowad.errors import FlowadInputError
-from search import tracking
-from search.config import Parameter, SearchConfig
-from search.tags import TRIAL_ATTR
+from search.record import tracking
+from search.space.search_config import Parameter, SearchConfig
+from search.record.tags import TRIAL_ATTR
 
 
 def trial_label(number: int) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from flowad.configio import to_plain
 from flowad.errors import FlowadInputError
 from flowad.hardware.config import HardwareConfig
-from search.tags import ERROR, FAILURE, OUTCOME, PARENT, PREVIOUS_ENDS, ROLE, SEARCH, TRIAL_ID, Failure, Outcome
+from search.record.tags import ERROR, FAILURE, OUTCOME, PARENT, PREVIOUS_ENDS, ROLE, SEARCH, TRIAL_ID, Failure, Outcome
 
 
 
@@ -195,7 +195,7 @@ def open_search(uri: str, experiment: str, artifacts: str | None, name: str, par
     if resumed is not None:
         run_id = resumed.info.run_id
         client.update_run(run_id, status="RUNNING")
-        client.log_text(run_id, config_text, "search.yaml")  # the same but for ``trials`` (search.resume)
+        client.log_text(run_id, config_text, "search.yaml")  # the same but for ``trials`` (search.record.resume)
         return SearchRun(uri, exp_id, run_id, name)
     run = client.create_run(exp_id, run_name=name, tags={ROLE: "search", SEARCH: name})
     for key, value in params.items():
@@ -214,7 +214,7 @@ def find_trial_run(search: SearchRun, trial_id: str):
 def trial_run(search: SearchRun, trial_id: str, params: dict[str, Any], reopen: bool = False, name: str | None = None) -> str:
     """The child run of one trial, created once and found again on retry/resume (``reopen``: set RUNNING again).
     Its params are only those the trial's family uses (a QKeras-style run has no β)."""
-    from search.config import relevant_params
+    from search.space.search_config import relevant_params
 
     client = client_for(search.uri)
     found = find_trial_run(search, trial_id)
@@ -320,8 +320,8 @@ def child_runs(uri: str, experiment: str, search: str | None = None):
 @dataclass
 class TrialRun:
     """One trial's MLflow run, and everything done to it: found or made once (:meth:`open`), then logged to,
-    tagged, named and ended here, in the vocabulary of :mod:`search.tags` (how it ends: :meth:`finish`,
-    :meth:`fail` with a :class:`~search.tags.Failure`, :meth:`kill` with an :class:`~search.tags.Outcome`)."""
+    tagged, named and ended here, in the vocabulary of :mod:`search.record.tags` (how it ends: :meth:`finish`,
+    :meth:`fail` with a :class:`~search.record.tags.Failure`, :meth:`kill` with an :class:`~search.record.tags.Outcome`)."""
 
     uri: str
     run_id: str

@@ -32,10 +32,10 @@ from flowad.hardware import ConversionError, VerificationUnavailable, build_desi
 from flowad.metrics.trigger import ScorePerformance
 from flowad.student.config import StudentConfig
 from flowad.student.families import STUDENT_FAMILIES
-from search.config import SearchConfig
-from search.tags import (DESIGN_HASH, DESIGN_KIND, ESTIMATOR, ESTIMATOR_SURROGATE, HARDWARE_NOTES, HARDWARE_SOURCE,
+from search.space.search_config import SearchConfig
+from search.record.tags import (DESIGN_HASH, DESIGN_KIND, ESTIMATOR, ESTIMATOR_SURROGATE, HARDWARE_NOTES, HARDWARE_SOURCE,
                          HARDWARE_SYNTHESISED)
-from search.trial_spec import TrialResult, TrialSpec
+from search.space.trial_spec import TrialResult, TrialSpec
 
 HARDWARE_KEYS = ("lut", "ff", "dsp", "bram", "latency_cycles", "latency_ns", "ii")
 CSIM_EVENTS = 200

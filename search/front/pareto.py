@@ -2,7 +2,7 @@
 
 The front is what Optuna's public ``Study.best_trials`` returns for an in-memory study holding the
 feasible trials' objective values; the hypervolume is Optuna's exact WFG implementation
-(``optuna._hypervolume.compute_hypervolume`` through :mod:`search.optuna_private`, the one its samplers and
+(``optuna._hypervolume.compute_hypervolume`` through :mod:`search.record.optuna_private`, the one its samplers and
 ``plot_hypervolume_history`` use).
 Objectives to maximise are negated into losses for the hypervolume, against a reference point per
 objective (the worst value that still counts).
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search import optuna_private
+from search.record import optuna_private
 
 
 def feasible_rows(values: np.ndarray) -> np.ndarray:

@@ -1,12 +1,12 @@
 """The search driver: Ray Tune + Optuna (multi-objective) over trials, MLflow around them.
 
-``run_search`` opens the search's MLflow parent run and its durable Optuna study (:mod:`search.study`), brings
-the two into agreement (:mod:`search.reconcile`), and runs a ``Tuner`` whose searcher asks the study
-(:mod:`search.study_searcher`: random sampling by default, distinct configurations, interrupted trials first), with a
-concurrency limit, the dominated-at-rung scheduler of :mod:`search.pruning` and retries for lost workers.
+``run_search`` opens the search's MLflow parent run and its durable Optuna study (:mod:`search.record.study`), brings
+the two into agreement (:mod:`search.record.reconcile`), and runs a ``Tuner`` whose searcher asks the study
+(:mod:`search.record.study_searcher`: random sampling by default, distinct configurations, interrupted trials first), with a
+concurrency limit, the dominated-at-rung scheduler of :mod:`search.running.pruning` and retries for lost workers.
 ``--resume`` never restores Tune's own snapshot: it starts a new Tuner for what the study and MLflow say is
 left, so a driver killed at any moment loses at most the work of the trials that were running.
-At the end the Pareto front is computed, logged and tagged (:mod:`search.front`).
+At the end the Pareto front is computed, logged and tagged (:mod:`search.front.summary`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import Any
 from flowad.configio import to_plain
 from flowad.distill.config import absolute_location
 from flowad.errors import FlowadInputError
-from search import tracking
-from search.baselines import baselines_from_metrics, reference_metrics
-from search.config import SearchConfig, metric_signal
-from search.tags import TRIALS, TRIAL_ID, Outcome
+from search.record import tracking
+from search.running.baselines import baselines_from_metrics, reference_metrics
+from search.space.search_config import SearchConfig, metric_signal
+from search.record.tags import TRIALS, TRIAL_ID, Outcome
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def absolutized(search: SearchConfig) -> SearchConfig:
     """Paths made absolute: Ray trials run with another working directory, possibly on another machine."""
     storage = absolute_location(search.ray.storage_path)
     return replace(search, data=search.data.absolute(), ray=replace(search.ray, storage_path=storage),
-                   tracking=replace(search.tracking, uri=tracking.absolute_uri(search.tracking.uri)))
+                   tracking=replace(search.record.tracking, uri=tracking.absolute_uri(search.tracking.uri)))
 
 
 def warm_shared_inputs(search: SearchConfig) -> Path:
@@ -73,11 +73,11 @@ class SearchInterrupted(Exception):
 def run_search(search: SearchConfig, config_text: str, resume: bool = False, address: str | None = None,
                num_cpus: int | None = None, progress=print) -> SearchOutcome:
     """Run a search, or (``resume``) finish or extend one: every configured trial ends exactly once, whatever
-    killed an earlier driver (:mod:`search.reconcile`). Raises :class:`SearchInterrupted` on Ctrl-C."""
-    from search.ray_session import check_reachable, configure_environment, is_loopback
-    from search.reconcile import reconcile
-    from search.resume import check_resumable, stored_config_text
-    from search.study import counts, open_study
+    killed an earlier driver (:mod:`search.record.reconcile`). Raises :class:`SearchInterrupted` on Ctrl-C."""
+    from search.running.ray_session import check_reachable, configure_environment, is_loopback
+    from search.record.reconcile import reconcile
+    from search.record.resume import check_resumable, stored_config_text
+    from search.record.study import counts, open_study
 
     if address:
         search = replace(search, ray=replace(search.ray, address=address))
@@ -132,7 +132,7 @@ def run_search(search: SearchConfig, config_text: str, resume: bool = False, add
         ended = counts(study)
         if ended.running or ended.ended < search.trials:
             raise SearchInterrupted(ended.ended, search.trials)
-        from search import front
+        from search.front import summary as front
 
         progress("computing the Pareto front from the trials' MLflow runs …")
         summary = front.finish_search(search, search_run)
@@ -153,8 +153,8 @@ def run_trials(search: SearchConfig, search_run: tracking.SearchRun, n_trials: i
     """One Tune run of ``n_trials`` trials (those to run again first) over the study, in a new folder under the
     search's storage path. Tune's own experiment state is written but never read back: the study and MLflow are
     the search's record."""
-    from search.ray_session import start_ray
-    from search.teachers import pretrain_teachers
+    from search.running.ray_session import start_ray
+    from search.running.teachers_first import pretrain_teachers
 
     start_ray(search.ray.address, num_cpus)
     if search.resources.teachers_first:
@@ -167,16 +167,16 @@ def make_tuner(search: SearchConfig, search_run: tracking.SearchRun, n_trials: i
     """The search's ``Tuner`` over its study (Ray started). Actors are reused between trials only when nothing
     prunes (a stopped trial's thread can outlive its STOP on a reused actor); a new worker costs a few seconds per
     trial (bench/faults.py). Tune pickles all it is given here, so the searcher gets the study's reference
-    (:class:`~search.study.StudyRef`), never an open study. A storage path Tune cannot write is one line
+    (:class:`~search.record.study.StudyRef`), never an open study. A storage path Tune cannot write is one line
     (:class:`FlowadInputError`); any other failure to make the Tuner is a flowad bug and keeps its traceback."""
     from ray import tune
     from ray.tune.search import ConcurrencyLimiter
 
-    from search.ledger import TrialLedger
-    from search.pruning import DominatedAtRungScheduler
-    from search.study import distributions, study_ref
-    from search.study_searcher import StudySearcher
-    from search.trainable import trainable
+    from search.running.ledger import TrialLedger
+    from search.running.pruning import DominatedAtRungScheduler
+    from search.record.study import distributions, study_ref
+    from search.record.study_searcher import StudySearcher
+    from search.running.trainable import trainable
 
     resources = {"cpu": search.resources.cpus, "gpu": search.resources.gpus}
     fn = tune.with_resources(tune.with_parameters(trainable, search=search, search_run=search_run), resources)
@@ -209,8 +209,8 @@ def interrupt(search_run: tracking.SearchRun, study) -> None:
     """Ctrl-C: the trials that were running end KILLED (``interrupted``; ``--resume`` runs them again), the
     parent run ends KILLED, and the front stays tagged ``live``, never ``final``. A trial the study was not told
     about is interrupted whatever its worker wrote while Tune stopped it (``stopped``, a crash)."""
-    from search.study import search_trials
-    from search.tags import TRIAL_ATTR
+    from search.record.study import search_trials
+    from search.record.tags import TRIAL_ATTR
 
     unfinished = {t.user_attrs[TRIAL_ATTR] for t in search_trials(study) if not t.state.is_finished()}
     for run in tracking.search_children(search_run):

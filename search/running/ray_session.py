@@ -68,6 +68,6 @@ def quiet_libraries() -> None:
     import optuna
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)
-    logging.getLogger("ray.tune").setLevel(logging.CRITICAL)  # a trial's error is one line from search.ledger
+    logging.getLogger("ray.tune").setLevel(logging.CRITICAL)  # a trial's error is one line from search.running.ledger
     logging.getLogger("alembic").setLevel(logging.WARNING)
     optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -22,7 +22,7 @@
 
 There is no pickled searcher state: everything lives in the study's database, so Tune's experiment snapshot
 (which can be minutes old after a SIGKILL) is never needed to resume. Tune pickles its searcher when a ``Tuner`` is
-made, so the searcher holds a :class:`~search.study.StudyRef` and opens the study on first use; an open study
+made, so the searcher holds a :class:`~search.record.study.StudyRef` and opens the study on first use; an open study
 (its engine, its sampler's lock) is never part of what is pickled.
 """
 
@@ -33,10 +33,10 @@ from collections.abc import Callable, Mapping
 
 from ray.tune.search import Searcher
 
-from search import optuna_private
-from search.config import Constraint, relevant_params
-from search.study import StudyRef, objective_values, search_trials, trial_label
-from search.tags import DRAWN_ATTR, DUPLICATE_ATTR, REASON_ATTR, TRIAL_ATTR, TRIAL_KEY, Outcome
+from search.record import optuna_private
+from search.space.search_config import Constraint, relevant_params
+from search.record.study import StudyRef, objective_values, search_trials, trial_label
+from search.record.tags import DRAWN_ATTR, DUPLICATE_ATTR, REASON_ATTR, TRIAL_ATTR, TRIAL_KEY, Outcome
 
 
 def config_key(config: dict) -> str:

@@ -20,7 +20,7 @@ from flowad.hardware.config import HardwareConfig
 from flowad.hardware.estimators.registry import HardwareReport
 from flowad.hashing import content_hash
 from flowad.metrics.reference import BASELINES, reference_for
-from search.config import SearchConfig
+from search.space.search_config import SearchConfig
 
 HARDWARE_FIELDS = ("lut", "ff", "dsp", "latency_cycles", "latency_ns")
 

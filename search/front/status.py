@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 from flowad.textable import text_table
-from search import tracking
-from search.config import describe_params
-from search.tags import ERROR, FAILURE, OUTCOME, SEARCH, TRIALS, TRIAL_ID, Outcome
+from search.record import tracking
+from search.space.search_config import describe_params
+from search.record.tags import ERROR, FAILURE, OUTCOME, SEARCH, TRIALS, TRIAL_ID, Outcome
 
 STATES = {"FINISHED": "finished", "FAILED": "failed", "RUNNING": "running"}
 
@@ -25,7 +25,7 @@ def reason(run) -> str:
         failure = tags.get(FAILURE, "")
         return (f"{failure}: " if failure else "") + tags.get(ERROR, "")
     if run.info.status == "KILLED" and tags.get(OUTCOME) == Outcome.PRUNED:
-        return "dominated at a rung (search.pruning)"
+        return "dominated at a rung (search.running.pruning)"
     if run.info.status == "KILLED" and tags.get(OUTCOME) == Outcome.TIME_BUDGET:
         return "over resources.time_budget_s (not run again)"
     if run.info.status == "KILLED" and tags.get(OUTCOME) == Outcome.INTERRUPTED:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from flowad.errors import FlowadInputError
-from search.tags import HYPERVOLUME_REFERENCE, SEARCH
+from search.record.tags import HYPERVOLUME_REFERENCE, SEARCH
 
 DEFAULT_URI = "sqlite:///mlflow/mlflow.db"
 
@@ -56,10 +56,10 @@ def add_search_commands(commands) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from search import tracking
-    from search.config import load_search_config
-    from search.driver import SearchInterrupted, run_search
-    from search.ray_session import stop_ray
+    from search.record import tracking
+    from search.space.search_config import load_search_config
+    from search.running.driver import SearchInterrupted, run_search
+    from search.running.ray_session import stop_ray
 
     config = load_search_config(args.config)
     if args.name is not None:
@@ -100,16 +100,16 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from search.status import status_table
+    from search.front.status import status_table
 
     print(status_table(args.tracking_uri, args.experiment, args.search))
     return 0
 
 
 def _pareto(args: argparse.Namespace) -> int:
-    from search import tracking
-    from search.front import summarise, trials_table, write_front
-    from search.report import front_table
+    from search.record import tracking
+    from search.front.summary import summarise, trials_table, write_front
+    from search.front.text_tables import front_table
 
     parent, children = tracking.child_runs(args.tracking_uri, args.experiment, args.search)
     objectives = [o.strip().split(" ", 1) for o in parent.data.params.get("objectives", "max auc").split(",")]
@@ -126,7 +126,7 @@ def _pareto(args: argparse.Namespace) -> int:
         summary = replace(summary, table=summary.table.assign(pareto=summary.table["run_id"].isin(tagged)), front=front)
     name = parent.data.tags.get(SEARCH, "search")
     out = Path(args.out or f"out/pareto/{name}")
-    from search.baselines import baselines_from_metrics
+    from search.running.baselines import baselines_from_metrics
 
     paths = write_front(summary, metrics, out, title=name, baselines=baselines_from_metrics(parent.data.metrics))
     print(front_table(summary.front, metrics))
@@ -136,13 +136,13 @@ def _pareto(args: argparse.Namespace) -> int:
 
 
 def _select(args: argparse.Namespace) -> int:
-    from search.select import select
+    from search.front.select import select
 
     budgets = {"max_lut": args.max_lut, "max_dsp": args.max_dsp, "max_latency_ns": args.max_latency_ns}
     chosen = select(args.tracking_uri, args.experiment, budgets, args.out, objective=args.objective,
                     search=args.search, model_name=args.model_name, events=args.events, run_id=args.run_id,
                     allow_unverified=args.allow_unverified)
-    from search.report import trigger_table
+    from search.front.text_tables import trigger_table
 
     figures = ", ".join(f"{k} {v:.3f}" if "auc" in k or "tpr" in k else f"{k} {v:,.1f}".removesuffix(".0")
                         for k, v in chosen.metrics.items())

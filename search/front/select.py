@@ -25,10 +25,10 @@ from flowad.errors import FlowadInputError
 from flowad.hardware.routes import Verification
 from flowad.metrics.menu import CalibratedMenu
 from flowad.metrics.trigger import SIGNAL_METRICS, ScorePerformance
-from search import tracking
-from search.config import METRICS, known_metric
-from search.front import trials_table
-from search.tags import DESIGN_HASH, ESTIMATOR, ESTIMATOR_SURROGATE, HARDWARE_SOURCE, SEARCH, TRIAL_ID
+from search.record import tracking
+from search.space.search_config import METRICS, known_metric
+from search.front.summary import trials_table
+from search.record.tags import DESIGN_HASH, ESTIMATOR, ESTIMATOR_SURROGATE, HARDWARE_SOURCE, SEARCH, TRIAL_ID
 
 ALIAS = "deployable"
 BUDGET_METRICS = {"max_lut": "lut", "max_dsp": "dsp", "max_latency_ns": "latency_ns"}

@@ -1,6 +1,6 @@
-"""The Tune trainable around :func:`search.trial.run_trial`.
+"""The Tune trainable around :func:`search.running.trial.run_trial`.
 
-The trial's stable id (``flowad.trial`` in its config, from :mod:`search.study_searcher`) names its MLflow run: a
+The trial's stable id (``flowad.trial`` in its config, from :mod:`search.record.study_searcher`) names its MLflow run: a
 trial run again after a lost worker or driver re-attaches to that run, and logs no (metric, step) twice.
 Per epoch it reports ``epoch``/``val_loss``/``static_cost`` (for the pruning scheduler) and logs the losses;
 at the end it reports every metric with ``time_*`` seconds. A trial that fails on its own configuration
@@ -22,11 +22,11 @@ import ray
 from ray import tune
 
 from flowad.errors import FlowadInputError
-from search import tracking
-from search.config import SearchConfig
-from search.tags import NODE, TRIAL_KEY, Failure, Outcome
-from search.trial import OverTimeBudget, TrialClock, artifacts_of, run_trial
-from search.trial_spec import TrialSpec
+from search.record import tracking
+from search.space.search_config import SearchConfig
+from search.record.tags import NODE, TRIAL_KEY, Failure, Outcome
+from search.running.trial import OverTimeBudget, TrialClock, artifacts_of, run_trial
+from search.space.trial_spec import TrialSpec
 
 
 def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking.SearchRun) -> None:
@@ -63,7 +63,7 @@ def trainable(params: dict[str, Any], search: SearchConfig, search_run: tracking
         run.name(f"{label} · over time budget", f"**Stopped**: {exc}")
         tune.report({Outcome.TIME_BUDGET.value: str(exc)})
         return
-    except SystemExit:  # Tune stopped it: pruned or interrupted, which only the driver knows (search.ledger)
+    except SystemExit:  # Tune stopped it: pruned or interrupted, which only the driver knows (search.running.ledger)
         run.kill(Outcome.STOPPED)
         raise
     except KeyboardInterrupt:

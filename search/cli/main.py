@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     distill.add_argument("--config", required=True, help="distillation YAML, e.g. configs/distill/hgq.yaml")
     distill.set_defaults(run=_distill)
 
-    from search.cli_search import add_search_commands
+    from search.cli.search_commands import add_search_commands
 
     add_search_commands(commands)
 
@@ -131,7 +131,7 @@ def _data_generate(args: argparse.Namespace) -> int:
 def _train_teacher(args: argparse.Namespace) -> int:
     from flowad.configio import load_yaml
     from flowad.distill import TeacherRunConfig, run_teacher
-    from search.report import trigger_table
+    from search.front.text_tables import trigger_table
 
     config = load_yaml(TeacherRunConfig, args.config)
     report = run_teacher(config)
@@ -154,7 +154,7 @@ def _results(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise FlowadInputError(f"--workers must be ≥ 1, got {args.workers}")
     if args.address:  # before the dataset is generated, not after
-        from search.ray_session import check_reachable
+        from search.running.ray_session import check_reachable
 
         check_reachable(args.address)
     write_report(config, Path(args.out), args.workers, address=args.address)
@@ -164,7 +164,7 @@ def _results(args: argparse.Namespace) -> int:
 def _distill(args: argparse.Namespace) -> int:
     from flowad.configio import load_yaml
     from flowad.distill import DistillConfig, run_distillation
-    from search.report import distill_table
+    from search.front.text_tables import distill_table
 
     config = load_yaml(DistillConfig, args.config)
     report = run_distillation(config)

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 
 from ray import tune
 
-from search import tracking
-from search.config import SearchConfig, describe_params
-from search.tags import TRIAL_KEY, Outcome
+from search.record import tracking
+from search.space.search_config import SearchConfig, describe_params
+from search.record.tags import TRIAL_KEY, Outcome
 
 
 def error_line(trial, unknown: str = "") -> str:
@@ -85,7 +85,7 @@ class TrialLedger(tune.Callback):
         self._front()
 
     def _front(self) -> None:
-        from search.front import tag_front
+        from search.front.summary import tag_front
 
         try:
             tag_front(self.search, self.search_run)

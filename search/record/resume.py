@@ -16,8 +16,8 @@ import yaml
 
 from flowad.configio import from_mapping, to_plain
 from flowad.errors import ConfigError, FlowadInputError
-from search import tracking
-from search.config import SearchConfig
+from search.record import tracking
+from search.space.search_config import SearchConfig
 
 MAY_CHANGE = ("name", "trials", "ray.address")
 

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from search import optuna_private, tracking
-from search.study import objective_values, search_trials
-from search.tags import ERROR, FAILURE, OUTCOME, REASON_ATTR, TRIAL_ATTR, TRIAL_ID, Failure, Outcome
-from search.study_searcher import tell
+from search.record import optuna_private
+
+from search.record import tracking
+from search.record.study import objective_values, search_trials
+from search.record.tags import ERROR, FAILURE, OUTCOME, REASON_ATTR, TRIAL_ATTR, TRIAL_ID, Failure, Outcome
+from search.record.study_searcher import tell
 
 
 @dataclass

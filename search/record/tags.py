@@ -62,7 +62,7 @@ class Outcome(StrEnum):
     """How a trial's run ended without a result (its MLflow status is KILLED; tag :data:`OUTCOME`)."""
 
     PRUNED = "pruned"
-    """Dominated at a rung (``search.pruning``); the study says PRUNED; never run again."""
+    """Dominated at a rung (``search.running.pruning``); the study says PRUNED; never run again."""
     STOPPED = "stopped"
     """Stopped by the scheduler, as the worker saw it (the driver's ledger turns it into PRUNED)."""
     TIME_BUDGET = "time_budget"

@@ -1,0 +1,1 @@
+"""The ``flowad`` command line."""
