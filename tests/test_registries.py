@@ -80,7 +80,7 @@ def test_a_toy_family_registered_in_one_line_is_built_trained_saved_and_loaded(t
 
 
 def test_a_search_reads_a_registered_family_from_its_class(toy_family):
-    from search.space.search_config import describe_params, relevant_params
+    from search.space.parameters import describe_params, relevant_params
     from search.front.pareto_html import family_colour
 
     params = {"student.family": "toy_linear", "student.widths": "32-16", "student.lgn_widths": "512-256",

@@ -251,7 +251,8 @@ def test_search_logs_front_then_pareto_and_select_work(tmp_path, micro_dataset):
 
 
 def test_trial_configs_take_family_specific_widths_and_settings(tmp_path, micro_dataset):
-    from search.space.search_config import load_search_config, trial_mapping
+    from search.space.search_config import load_search_config
+    from search.space.parameters import trial_mapping
 
     space = ('  student.family: {choices: [qkeras, lgn]}\n  student.widths: {choices: ["16-8"]}\n'
              '  student.lgn_widths: {choices: ["256-128"]}\n')
@@ -558,7 +559,7 @@ def test_no_test_array_reaches_a_trial(tmp_path, micro_dataset):
 
 
 def test_parameters_a_family_does_not_use_are_not_part_of_its_identity():
-    from search.space.search_config import relevant_params
+    from search.space.parameters import relevant_params
 
     params = {"student.family": "hgq", "student.widths": "8", "student.bits": 6, "student.integer_bits": 2,
               "student.beta": 1e-7, "student.lgn_widths": "64"}

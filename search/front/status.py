@@ -6,7 +6,7 @@ import math
 
 from flowad.textable import text_table
 from search.record import tracking
-from search.space.search_config import describe_params
+from search.space.parameters import describe_params
 from search.record.tags import ERROR, FAILURE, OUTCOME, SEARCH, TRIALS, TRIAL_ID, Outcome
 
 STATES = {"FINISHED": "finished", "FAILED": "failed", "RUNNING": "running"}

@@ -148,7 +148,7 @@ def tag_front(search: SearchConfig, search_run: tracking.SearchRun) -> FrontSumm
 
 def front_points(summary: FrontSummary, metrics: list[str], experiment_id: str) -> list[dict]:
     """The finished trials as the points of :func:`search.front.pareto_html.pareto_html`."""
-    from search.space.search_config import describe_params
+    from search.space.parameters import describe_params
 
     finished = summary.table[summary.table["status"] == "FINISHED"] if summary.completed else summary.table.iloc[:0]
     shown = list(dict.fromkeys([*metrics, *PLOT_COSTS]))

@@ -54,7 +54,7 @@ def distill_table(metrics: dict[str, dict], agreement: dict[str, dict], split: s
 
 def front_table(front, metrics: list[str]) -> str:
     """The Pareto front (a DataFrame of trials) as text: parameters, objectives and hardware figures."""
-    from search.space.search_config import describe_params
+    from search.space.parameters import describe_params
 
     params = [c for c in front.columns if c.startswith("param.")]
     shown = list(dict.fromkeys([*metrics, "lut", "dsp", "latency_ns"]))

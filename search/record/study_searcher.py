@@ -34,7 +34,8 @@ from collections.abc import Callable, Mapping
 from ray.tune.search import Searcher
 
 from search.record import optuna_private
-from search.space.search_config import Constraint, relevant_params
+from search.space.search_config import Constraint
+from search.space.parameters import relevant_params
 from search.record.study import StudyRef, objective_values, search_trials, trial_label
 from search.record.tags import DRAWN_ATTR, DUPLICATE_ATTR, REASON_ATTR, TRIAL_ATTR, TRIAL_KEY, Outcome
 

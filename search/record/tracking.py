@@ -214,7 +214,7 @@ def find_trial_run(search: SearchRun, trial_id: str):
 def trial_run(search: SearchRun, trial_id: str, params: dict[str, Any], reopen: bool = False, name: str | None = None) -> str:
     """The child run of one trial, created once and found again on retry/resume (``reopen``: set RUNNING again).
     Its params are only those the trial's family uses (a QKeras-style run has no β)."""
-    from search.space.search_config import relevant_params
+    from search.space.parameters import relevant_params
 
     client = client_for(search.uri)
     found = find_trial_run(search, trial_id)

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from ray import tune
 
 from search.record import tracking
-from search.space.search_config import SearchConfig, describe_params
+from search.space.search_config import SearchConfig
+from search.space.parameters import describe_params
 from search.record.tags import TRIAL_KEY, Outcome
 
 

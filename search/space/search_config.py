@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from flowad.configio import from_mapping, load_yaml, to_plain
+from flowad.configio import from_mapping, load_yaml
 from flowad.distill.config import DataSource
 from flowad.errors import ConfigError, check
 from flowad.hardware.config import HardwareConfig
@@ -22,10 +22,11 @@ from flowad.hardware.design import DESIGN_KINDS
 from flowad.hardware.estimators import ESTIMATORS, pairing_problem
 from flowad.hardware.routes import ROUTES
 from flowad.student.families import STUDENT_FAMILIES
-from flowad.student.registry import family_params, widths_params
+from flowad.student.registry import widths_params
 from flowad.metrics.trigger import SIGNAL_METRICS
 from flowad.student.config import StudentConfig
 from flowad.teacher.config import TeacherConfig
+from search.space.parameters import parse_widths, relevant_params, space_combinations, trial_hardware, trial_mapping
 
 SAMPLERS = ("nsga2", "tpe", "random", "gp")
 METRICS = {"auc": "max", "tpr_at_rate": "max", "pure_tpr_at_rate": "max", "auc_retained": "max",
@@ -351,90 +352,5 @@ class SearchConfig:
                     raise ConfigError(key, f"the combination {shown} cannot be built: {exc}") from None
 
 
-MAX_COMBINATIONS = 4096
-
-
-def space_combinations(space: dict[str, Parameter]) -> list[dict[str, Any]]:
-    """Every categorical choice × every numeric extreme; when that is more than ``MAX_COMBINATIONS``, each
-    parameter's extremes in turn with every family (the other parameters at their first value)."""
-    import itertools
-
-    values = {key: p.extremes() for key, p in space.items()}
-    if math.prod(len(v) for v in values.values()) <= MAX_COMBINATIONS:
-        return [dict(zip(values, combo)) for combo in itertools.product(*values.values())]
-    families = values.get("student.family", [None])
-    first = {key: v[0] for key, v in values.items()}
-    out = []
-    for family in families:
-        for key, options in values.items():
-            for value in options:
-                combo = {**first, key: value}
-                if family is not None and key != "student.family":
-                    combo["student.family"] = family
-                out.append(combo)
-    return out
-
-
-def parse_widths(value: Any, key: str = "student.widths") -> list[int]:
-    """``"32-16"`` → ``[32, 16]``."""
-    if isinstance(value, int):
-        return [value]
-    if not isinstance(value, str) or re.fullmatch(r"\d+(-\d+)*", value) is None:
-        raise ConfigError(key, f"widths are written like \"32-16\", got {value!r}")
-    return [int(w) for w in value.split("-")]
-
-
 def load_search_config(path: str | Path) -> SearchConfig:
     return load_yaml(SearchConfig, path)
-
-
-def trial_mapping(search: SearchConfig, params: dict[str, Any]) -> dict[str, Any]:
-    """The DistillConfig mapping of one trial: base sections with the trial's parameters laid over them."""
-    teacher, student = dict(search.teacher), dict(search.student)
-    for key, value in params.items():
-        section, name = key.split(".")
-        if section == "hardware" or (section == "student" and name in widths_params()):
-            continue
-        (teacher if section == "teacher" else student)[name] = value
-    family = STUDENT_FAMILIES.get(student.get("family", StudentConfig.family))
-    own = f"student.{family.widths_param}" if family is not None else "student.widths"
-    widths = own if own in params else "student.widths"
-    if widths in params:
-        student["widths"] = parse_widths(params[widths])
-    student.update(search.families.get(student.get("family", StudentConfig.family), {}))
-    if teacher.get("kind", "flow") == "cae":
-        teacher.setdefault("view", "calo")
-    return {"data": to_plain(search.data), "teacher": teacher, "student": student, **search.distill}
-
-
-def trial_hardware(search: SearchConfig, params: dict[str, Any]) -> HardwareConfig:
-    """The trial's hardware spec: the search's, with the trial's ``hardware.*`` parameters laid over it
-    (distributed arithmetic is fully parallel: its reuse factor is 1 whatever was sampled)."""
-    chosen = {key.split(".", 1)[1]: value for key, value in params.items() if key.startswith("hardware.")}
-    spec = {**to_plain(search.hardware), **chosen}
-    if spec["strategy"] == "distributed_arithmetic":
-        spec["reuse_factor"] = 1
-    return from_mapping(HardwareConfig, spec)
-
-
-def relevant_params(params: dict[str, Any]) -> dict[str, Any]:
-    """The trial's parameters that its student family uses (:func:`flowad.student.registry.family_params`: an LGN
-    reads ``lgn_widths`` and neither β nor ``integer_bits``; only HGQ reads β, only QKeras-style students
-    ``integer_bits``). A family without hardware parameters (LGN) ignores ``hardware.*``, and distributed
-    arithmetic ignores ``hardware.reuse_factor``."""
-    family = STUDENT_FAMILIES.get(params.get("student.family"))
-    kept = family_params(params.get("student.family"), params)
-    return {key: value for key, value in kept.items()
-            if not (key.startswith("hardware.") and family is not None and not family.hardware_params)
-            and not (key == "hardware.reuse_factor" and params.get("hardware.strategy") == "distributed_arithmetic")}
-
-
-def describe_params(params: dict[str, Any]) -> str:
-    """``depth=4 family=hgq widths=32-16 bits=6 beta=3.8e-07``: only what the trial's student family uses."""
-    shown = []
-    for key, value in relevant_params(params).items():
-        name = key.split(".")[-1]
-        if name == "beta":
-            value = f"{float(value):.2g}"
-        shown.append(f"{'widths' if name in widths_params() else name}={value}")
-    return " ".join(shown)

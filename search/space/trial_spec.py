@@ -18,7 +18,8 @@ from flowad.hardware import HardwareConfig
 from flowad.student.config import StudentConfig
 from flowad.student.registry import STUDENT_FAMILIES
 from flowad.teacher.config import TeacherConfig
-from search.space.search_config import SearchConfig, describe_params, relevant_params, trial_hardware, trial_mapping
+from search.space.search_config import SearchConfig
+from search.space.parameters import describe_params, relevant_params, trial_hardware, trial_mapping
 
 
 @dataclass(frozen=True)
