@@ -112,3 +112,35 @@ def test_registering_two_classes_under_one_name_is_refused(toy_family):
 
     with pytest.raises(ValueError, match="registered twice"):
         register_family(Other)
+
+
+@pytest.fixture
+def toy_estimator():
+    from flowad.hardware.estimators.registry import ESTIMATORS, HardwareReport, register
+
+    @register("toy_count", designs=("lgn_verilog",), summary="one LUT per source byte (a toy)")  # the one registry line
+    def count(design, student, workdir):
+        size = sum((design.root / s).stat().st_size for s in design.sources)
+        return HardwareReport("toy_count", True, lut=float(size), dsp=0.0, latency_cycles=design.latency_cycles,
+                              latency_ns=design.latency_cycles * design.spec.clock_period_ns, notes="bytes")
+    yield "toy_count"
+    del ESTIMATORS["toy_count"]
+
+
+def test_a_toy_estimator_registered_in_one_line_costs_designs_and_is_accepted_by_a_search(toy_estimator, tmp_path):
+    from flowad.hardware import HardwareConfig
+    from flowad.hardware.design import Design
+    from flowad.hardware.estimators import cost, pairing_problem
+    from search.space.search_config import SearchConfig
+
+    assert pairing_problem("toy_count", "lgn_verilog") is None
+    assert "does not model" in pairing_problem("toy_count", "da4ml_verilog")
+    (tmp_path / "top.v").write_text("module top(); endmodule\n")
+    design = Design("lgn_verilog", "lgn", tmp_path, HardwareConfig(), ("top.v",), "top", 2.0)
+    report = cost(design, "toy_count", None, tmp_path / "work")
+    assert report.available and report.lut == len("module top(); endmodule\n") and report.source == "toy_count"
+    from flowad.configio import from_mapping
+
+    config = from_mapping(SearchConfig, {"name": "s", "data": {"path": "data/demo"}, "objectives": [{"metric": "auc"}, {"metric": "lut"}],
+                                         "space": {"student.family": {"choices": ["lgn"]}}, "estimators": {"lgn": "toy_count"}})
+    assert config.estimator_for("lgn", "lgn_verilog") == "toy_count"
