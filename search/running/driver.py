@@ -41,7 +41,7 @@ def absolutized(search: SearchConfig) -> SearchConfig:
     """Paths made absolute: Ray trials run with another working directory, possibly on another machine."""
     storage = absolute_location(search.ray.storage_path)
     return replace(search, data=search.data.absolute(), ray=replace(search.ray, storage_path=storage),
-                   tracking=replace(search.record.tracking, uri=tracking.absolute_uri(search.tracking.uri)))
+                   tracking=replace(search.tracking, uri=tracking.absolute_uri(search.tracking.uri)))
 
 
 def warm_shared_inputs(search: SearchConfig) -> Path:
