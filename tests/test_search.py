@@ -516,7 +516,7 @@ def test_a_parameter_the_family_ignores_does_not_make_a_configuration_new():
 def test_processes_opening_one_fresh_store_at_once_all_succeed(tmp_path):
     """MLflow's schema set-up is not safe across processes: without the lock, at most 1 of 3 succeeded here."""
     uri = f"sqlite:///{tmp_path}/mlflow.db"
-    code = "import sys; from search import tracking; tracking.client_for(sys.argv[1]).search_experiments(); print('ok')"
+    code = "import sys; from search.record import tracking; tracking.client_for(sys.argv[1]).search_experiments(); print('ok')"
     procs = [subprocess.Popen([sys.executable, "-c", code, uri], cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(3)]
     outcomes = [p.communicate(timeout=300) for p in procs]
