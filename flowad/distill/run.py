@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -114,6 +114,12 @@ def prepare(source: DataSource, teacher_config: TeacherConfig, splits: tuple[str
     return Prepared(dataset, arrays, background, teacher, teacher_path, trained_now, scores, seconds)
 
 
+def source_reference(source: DataSource, dataset: Path, splits: Sequence[str]) -> Reference:
+    """The reference of ``source``'s dataset (``dataset``: it resolved) on ``splits``, against the menu ``source``
+    names: every pure efficiency of a teacher run, a distillation, a search or a results unit is counted this way."""
+    return reference_for(dataset, source.background, splits, source.cache, source.menu_config())
+
+
 def menu_accepts(dataset: Path, background: str, split: str, menu: str, cache: str | Path) -> np.ndarray:
     """The named menu's decision on each ``split`` crossing of the background (:data:`flowad.metrics.menu.MENUS`)."""
     reference = reference_for(dataset, background, (split,), cache, MENUS[menu]())
@@ -183,7 +189,7 @@ def menu_record(reference: Reference) -> dict:
 def run_teacher(config: TeacherRunConfig, rate_khz: float = 3.0, split: str = "test") -> TeacherReport:
     """Train (or load) the teacher and report it on ``split`` beside the menu and the baselines."""
     prepared = prepare(config.data, config.teacher, REPORT_SPLITS)
-    reference = reference_for(prepared.dataset, prepared.background, ("val", split), config.data.cache, config.data.menu_config())
+    reference = source_reference(config.data, prepared.dataset, ("val", split))
     performance = reference.evaluate(prepared.scores, split, rate_khz)
     baselines = reference.evaluate_baselines(split, rate_khz)
     out = Path(config.out)
@@ -264,7 +270,7 @@ def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
     events = {p: prepared.arrays[p][split] for p in prepared.arrays if split in prepared.arrays[p]}
     student_scores = {p: {split: student.predict(x)} for p, x in events.items()}
     teacher_scores = {p: {split: prepared.scores[p][split]} for p in events}
-    reference = reference_for(prepared.dataset, prepared.background, (split,), config.data.cache, config.data.menu_config())
+    reference = source_reference(config.data, prepared.dataset, (split,))
     student_perf = reference.evaluate(student_scores, split, config.rate_khz)
     teacher_perf = reference.evaluate(teacher_scores, split, config.rate_khz)
     metrics = {}

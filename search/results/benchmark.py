@@ -16,9 +16,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flowad.distill.run import REPORT_SPLITS, prepare, resolve_dataset
+from flowad.distill.run import REPORT_SPLITS, prepare, resolve_dataset, source_reference
 from flowad.metrics.ceiling import ceiling_scores
-from flowad.metrics.reference import BASELINES, Reference, Scores, reference_for
+from flowad.metrics.reference import BASELINES, Reference, Scores
 from flowad.metrics.trigger import BUDGETS, Estimate, ScorePerformance
 from search.results.config import ResultsConfig
 from search.results.stats import markdown_table
@@ -117,7 +117,7 @@ def benchmark_study(config: ResultsConfig) -> Benchmark:
     from search.results.teachers import teacher_config
 
     dataset = resolve_dataset(config.data)
-    reference = reference_for(dataset, config.data.background, ("val", "test"), config.data.cache, config.data.menu_config())
+    reference = source_reference(config.data, dataset, ("val", "test"))
     teachers = {label: prepare(config.data, teacher_config(config, label, 0), REPORT_SPLITS).scores for label in config.teachers}
     ceilings = ceiling_scores(dataset, config.data.background, config.signals, config.data.cache, config.ceiling)
     baselines = {f"{BASELINES[n].label} (no ML)": scores for n, scores in reference.baselines.items()}

@@ -20,12 +20,11 @@ from flowad.metrics.agreement import auc_retained as retained
 from flowad.configio import from_mapping, to_plain
 from flowad.data.readers import dataset_identity
 from flowad.distill import DistillConfig, run_distillation
-from flowad.distill.run import REPORT_SPLITS, performance_record, prepare, resolve_dataset
+from flowad.distill.run import REPORT_SPLITS, performance_record, prepare, resolve_dataset, source_reference
 from flowad.distill.target import TargetTransform
 from flowad.hardware import HardwareConfig, build_design, cost
 from flowad.hardware.estimators.synthesis import MODEL_OF
 from flowad.metrics.agreement import emd, spearman
-from flowad.metrics.reference import reference_for
 from search.results.config import ResultsConfig
 from search.results.store import unit
 from search.results.teachers import teacher_config
@@ -68,7 +67,7 @@ def measure(config: ResultsConfig, distill: DistillConfig, workdir: Path, ship: 
     student = report.student
     splits = ("val", "test")
     scores = {p: {s: student.predict(x[s]) for s in splits if s in x} for p, x in prepared.arrays.items()}
-    reference = reference_for(prepared.dataset, prepared.background, splits, distill.data.cache, distill.data.menu_config())
+    reference = source_reference(distill.data, prepared.dataset, splits)
     out: dict[str, Any] = {"seconds_distill": seconds, "epochs": len(report.history), "summary": report.summary}
     for split in splits:
         out[split] = performance_record(reference.evaluate(scores, split, config.rate_khz, config.signals, distill.seed))

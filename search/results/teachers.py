@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from flowad.configio import from_mapping, to_plain
 from flowad.data.readers import dataset_identity
-from flowad.distill.run import REPORT_SPLITS, performance_record, prepare, resolve_dataset
-from flowad.metrics.reference import BASELINES, reference_for
+from flowad.distill.run import REPORT_SPLITS, performance_record, prepare, resolve_dataset, source_reference
+from flowad.metrics.reference import BASELINES
 from flowad.teacher import TeacherConfig
 from search.results.config import ResultsConfig
 from search.results.stats import interval, markdown_table, mean_std, number, pm
@@ -40,7 +40,7 @@ def teacher_unit(config: ResultsConfig, label: str, seed: int) -> dict:
         start = time.perf_counter()
         prepared = prepare(config.data, teacher, REPORT_SPLITS)
         seconds = time.perf_counter() - start
-        reference = reference_for(prepared.dataset, prepared.background, ("val", "test"), config.data.cache, config.data.menu_config())
+        reference = source_reference(config.data, prepared.dataset, ("val", "test"))
         out = {split: performance_record(reference.evaluate(prepared.scores, split, config.rate_khz, config.signals, seed))
                for split in ("val", "test")}
         return {**out, "seconds": seconds, "epochs": len(prepared.teacher.history)}
@@ -51,7 +51,7 @@ def teacher_unit(config: ResultsConfig, label: str, seed: int) -> dict:
 def baseline_records(config: ResultsConfig) -> dict[str, dict]:
     """The no-ML baselines' records on val and test (deterministic: one value, with its interval)."""
     dataset = resolve_dataset(config.data)
-    reference = reference_for(dataset, config.data.background, ("val", "test"), config.data.cache, config.data.menu_config())
+    reference = source_reference(config.data, dataset, ("val", "test"))
     return {name: {split: performance_record(perf) for split, perf in
                    (("val", reference.evaluate(scores, "val", config.rate_khz, config.signals)),
                     ("test", reference.evaluate(scores, "test", config.rate_khz, config.signals)))}

@@ -19,7 +19,7 @@ from flowad.hardware.baseline_firmware import estimate_baselines
 from flowad.hardware.config import HardwareConfig
 from flowad.hardware.estimators.registry import HardwareReport
 from flowad.hashing import content_hash
-from flowad.metrics.reference import BASELINES, reference_for
+from flowad.metrics.reference import BASELINES
 from search.space.search_config import SearchConfig
 
 HARDWARE_FIELDS = ("lut", "ff", "dsp", "latency_cycles", "latency_ns")
@@ -41,11 +41,11 @@ def firmware_costs(config: HardwareConfig, cache: str | Path) -> dict[str, dict]
 
 def reference_metrics(search: SearchConfig) -> tuple[dict[str, float], dict]:
     """(metrics for the parent run, a JSON-able record) of the menu and baselines on the validation split."""
-    from flowad.distill.run import resolve_dataset
+    from flowad.distill.run import resolve_dataset, source_reference
 
     source = search.data
     dataset = resolve_dataset(source)
-    reference = reference_for(dataset, source.background, ("val",), source.cache, source.menu_config())
+    reference = source_reference(source, dataset, ("val",))
     rate_khz = float(search.distill.get("rate_khz", 3.0))
     signals = list(search.signals) or None
     performance = reference.evaluate_baselines("val", rate_khz)
