@@ -18,11 +18,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from flowad.devices import tensorflow_memory_growth, tensorflow_placement
+from flowad.errors import check
 from flowad.quiet import fds_to
 from flowad.student.base import Student, TargetNormaliser
 from flowad.student.config import StudentConfig
 from flowad.student.inputs import FixedPointInputs
-from flowad.errors import check
 from flowad.student.qkeras_mode import ensure_hgq_constructors, qkeras_constructors
 from flowad.student.registry import register_family
 

@@ -100,14 +100,17 @@ def train_teacher(config: TeacherConfig, train: np.ndarray, val: np.ndarray) -> 
     pre = Preprocessor.fit(config.view, train, config.dequantize, config.pileup_subtraction)
     torch.manual_seed(config.seed)
     module = TEACHER_KINDS[config.kind](config, pre.n_features)
+    stages = getattr(module, "stages", ("",))
+    val_inputs = pre.transform(val)
+    train_inputs = torch.from_numpy(pre.transform(train)) if any(stages) else None  # scoring-mode, for begin_stage
     history: list[dict] = []
-    for index, stage in enumerate(getattr(module, "stages", ("",))):
+    for index, stage in enumerate(stages):
         if stage:  # e.g. latent_flow: the autoencoder first, then the flow on its frozen embedding
-            module.begin_stage(stage, torch.from_numpy(pre.transform(train)))
+            module.begin_stage(stage, train_inputs)
         records = fit(
             module,
             lambda rng: pre.transform(train, rng),
-            pre.transform(val),
+            val_inputs,
             epochs=config.epochs,
             batch_size=config.batch_size,
             learning_rate=config.learning_rate,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -325,6 +325,7 @@ class TrialRun:
 
     uri: str
     run_id: str
+    _log: RunLog | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def open(cls, search: SearchRun, trial_id: str, params: dict[str, Any], reopen: bool = False,
@@ -339,7 +340,7 @@ class TrialRun:
 
     def log(self, metrics: dict[str, Any], step: int | None = None) -> None:
         """Numbers, each (key, step) at most once however often the trial is re-run (:class:`RunLog`)."""
-        if not hasattr(self, "_log"):
+        if self._log is None:
             self._log = RunLog(self.uri, self.run_id)
         self._log.log(metrics, step)
 

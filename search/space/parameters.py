@@ -58,12 +58,12 @@ def trial_mapping(search: SearchConfig, params: dict[str, Any]) -> dict[str, Any
         if section == "hardware" or (section == "student" and name in widths_params()):
             continue
         (teacher if section == "teacher" else student)[name] = value
-    family = STUDENT_FAMILIES.get(student.get("family", StudentConfig.family))
-    own = f"student.{family.widths_param}" if family is not None else "student.widths"
+    family = student.get("family", StudentConfig.family)
+    own = f"student.{STUDENT_FAMILIES[family].widths_param}" if family in STUDENT_FAMILIES else "student.widths"
     widths = own if own in params else "student.widths"
     if widths in params:
         student["widths"] = parse_widths(params[widths])
-    student.update(search.families.get(student.get("family", StudentConfig.family), {}))
+    student.update(search.families.get(family, {}))
     if teacher.get("kind", "flow") == "cae":
         teacher.setdefault("view", "calo")
     return {"data": to_plain(search.data), "teacher": teacher, "student": student, **search.distill}
