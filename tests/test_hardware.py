@@ -162,11 +162,39 @@ def test_lgn_verilog_simulates_to_the_discrete_network(tmp_path):
     assert report.n_events == 400 and report.bit_exact, report
 
 
-@needs_yosys
-def test_yosys_synthesises_da4ml_verilog_close_to_da4ml_estimate(tmp_path):
+def test_lgn_verilog_writes_only_the_live_cone_and_simulates_to_the_network(tmp_path):
+    from flowad.hardware.lgn_verilog import live_cone, resources, simulate, verilog
+
+    gates = {"inputs": [[0, 0.5, 1], [0, 1.0, 2], [1, 0.5, 1], [1, 2.0, 4]],
+             "input_word": {"bits": 4, "fraction_bits": 1, "signed": False, "shifts": [0, 0]},
+             "layers": [[["a", 0, 1], ["and", 2, 3], ["false", 0, 3]], [["not_a", 0, 2], ["b", 2, 1]]]}
+    # layer1[0] reads layer0[0] (which reads in 0 only); layer1[1] reads layer0[1] (in 2 and 3); layer0[2], in 1 feed nothing
+    assert live_cone(gates) == [{0, 2, 3}, {0, 1}, {0, 1}]
+    text = verilog(gates)
+    assert "in_bits[0] <=" in text and "in_bits[1] <=" not in text and "layer0[2] <=" not in text
+    facts = resources(gates)
+    assert facts["comparators"] == 3 and facts["logic_gates"] == 2 and facts["ff"] == 3 + 4 + 2
+    if shutil.which("iverilog"):
+        words = np.array([[a, b] for a in range(16) for b in range(16)])
+        bits = words[:, [0, 0, 1, 1]] > np.array([1, 2, 1, 4])
+        layer0 = np.stack([bits[:, 0], bits[:, 2] & bits[:, 3]], axis=1)
+        expected = (~layer0[:, 0]).astype(int) + layer0[:, 1].astype(int)
+        assert np.array_equal(simulate(gates, words), expected)
+
+
+@pytest.fixture(scope="module")
+def hgq_synthesised(tmp_path_factory):
+    """The small HGQ student's design and its yosys report, synthesised once (~40 s) for the tests that read it."""
+    root = tmp_path_factory.mktemp("hgq_synth")
     student = trained("hgq")
-    design = build_design(student, DA, tmp_path / "design")
-    da, synth = cost(design, "da4ml", student, tmp_path / "da"), cost(design, "yosys", student, tmp_path / "ys")
+    design = build_design(student, DA, root / "design")
+    return student, design, cost(design, "yosys", student, root / "ys")
+
+
+@needs_yosys
+def test_yosys_synthesises_da4ml_verilog_close_to_da4ml_estimate(tmp_path, hgq_synthesised):
+    student, design, synth = hgq_synthesised
+    da = cost(design, "da4ml", student, tmp_path / "da")
     assert synth.available, synth.notes
     assert synth.lut > 0 and synth.ff > 0 and synth.latency_cycles == da.latency_cycles
     assert "-family xc7" in synth.notes  # CICADA's Virtex-7 part
@@ -174,14 +202,12 @@ def test_yosys_synthesises_da4ml_verilog_close_to_da4ml_estimate(tmp_path):
 
 
 @needs_yosys
-def test_synth_synthesises_below_its_switch_and_uses_the_family_model_above(tmp_path, monkeypatch):
+def test_synth_synthesises_below_its_switch_and_uses_the_family_model_above(tmp_path, monkeypatch, hgq_synthesised):
     from flowad.hardware.estimators import synthesis
     from flowad.hardware.estimators.distributed_arithmetic import LUT_PER_ADDER_COST
 
-    student = trained("hgq")
-    design = build_design(student, DA, tmp_path / "design")
+    student, design, yosys = hgq_synthesised
     small = cost(design, "synth", student, tmp_path / "small")  # a few hundred LUTs: yosys runs
-    yosys = cost(design, "yosys", student, tmp_path / "ys")
     assert small.source == "yosys" and small.synthesised and small.lut == yosys.lut and "yosys (model says" in small.notes
     monkeypatch.setattr(synthesis, "SYNTH_BELOW_LUT", 1)  # every design is now "large"
     large = cost(design, "synth", student, tmp_path / "large")

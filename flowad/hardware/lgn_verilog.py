@@ -55,18 +55,45 @@ def comparator(word: str, constant: int, width: int, signed: bool) -> str:
     return f"$signed({word}) > {literal}"
 
 
+def operands(op: str) -> tuple[bool, bool]:
+    """Whether gate ``op`` reads its first and its second input."""
+    return "{a}" in EXPRESSIONS[op], "{b}" in EXPRESSIONS[op]
+
+
+def live_cone(gates: dict) -> list[set[int]]:
+    """Per level (the comparator bits ``in_bits``, then each gate layer), the indices the popcount depends on.
+
+    Training wires every gate to two inputs, but a gate that settled on ``a``, ``not_b`` or a constant ignores one
+    or both, so most of the 252 × bits comparators of a small network feed nothing. Synthesis removes such logic
+    anyway; writing only the live cone makes the Verilog what synthesis keeps (yosys took 42 s on a 16-8 network's
+    1,512 comparators, of which at most 32 can be read)."""
+    layers = gates["layers"]
+    live = [set() for _ in range(len(layers))] + [set(range(len(layers[-1])))]
+    for depth in range(len(layers) - 1, -1, -1):
+        for i in live[depth + 1]:
+            op, a, b = layers[depth][i]
+            uses_a, uses_b = operands(op)
+            live[depth].update(([a] if uses_a else []) + ([b] if uses_b else []))
+    return live
+
+
 def unique_comparators(gates: dict) -> int:
-    """Comparators that are not constants and not repeats of another (synthesis merges those)."""
+    """Live comparators (read by the live cone) that are not constants and not repeats of another (synthesis
+    merges those)."""
     word = gates["input_word"]
     width, signed = word["bits"], word["signed"]
-    kept = {(f, c) for f, _, c in gates["inputs"] if not comparator("w", c, width, signed).startswith("1'b")}
+    inputs = gates["inputs"]
+    kept = {(inputs[j][0], inputs[j][2]) for j in live_cone(gates)[0]
+            if not comparator("w", inputs[j][2], width, signed).startswith("1'b")}
     return len(kept)
 
 
 def verilog(gates: dict, comparators: bool = True) -> str:
-    """The Verilog text of a gate list (see ``LGNStudent.gate_list``). ``comparators=False`` leaves them out (the
-    module then reads the thermometer bits ``in_bits`` directly): only to measure what they cost."""
+    """The Verilog text of a gate list (see ``LGNStudent.gate_list``): only its :func:`live_cone` is written (the
+    other bits are declared and never driven nor read). ``comparators=False`` leaves the comparators out (the module
+    then reads the thermometer bits ``in_bits`` directly): only to measure what they cost."""
     layers = gates["layers"]
+    live = live_cone(gates)
     n_in = len(gates["inputs"])
     n_out = len(layers[-1])
     width = count_width(n_out)
@@ -74,7 +101,8 @@ def verilog(gates: dict, comparators: bool = True) -> str:
     w, n_feat = word["bits"], n_features(gates)
     lines = [
         f"// flowad logic-gate student: {n_feat} input words of {w} bits ({'signed' if word['signed'] else 'unsigned'}, "
-        f"{word['fraction_bits']} fractional), {n_in} comparators, layers {[len(l) for l in layers]}, popcount of {n_out}",
+        f"{word['fraction_bits']} fractional), {len(live[0])} live of {n_in} comparators, layers {[len(l) for l in layers]} "
+        f"({[len(l) for l in live[1:]]} live), popcount of {n_out}",
         f"// latency {latency_cycles(gates)} cycles, II 1",
         f"module {MODULE} (",
         "  input  wire clk,",
@@ -84,7 +112,8 @@ def verilog(gates: dict, comparators: bool = True) -> str:
     ]
     if comparators:
         lines += [f"  reg [{n_in - 1}:0] in_bits;", "  always @(posedge clk) begin"]
-        for j, (f, _, constant) in enumerate(gates["inputs"]):
+        for j in sorted(live[0]):
+            f, _, constant = gates["inputs"][j]
             lines.append(f"    in_bits[{j}] <= {comparator(f'features[{f * w} +: {w}]', constant, w, word['signed'])};")
         lines.append("  end")
     previous = "in_bits"
@@ -92,7 +121,8 @@ def verilog(gates: dict, comparators: bool = True) -> str:
         name = f"layer{depth}"
         lines.append(f"  reg [{len(layer) - 1}:0] {name};")
         lines.append("  always @(posedge clk) begin")
-        for i, (op, a, b) in enumerate(layer):
+        for i in sorted(live[depth + 1]):
+            op, a, b = layer[i]
             expr = EXPRESSIONS[op].format(a=f"{previous}[{a}]", b=f"{previous}[{b}]")
             lines.append(f"    {name}[{i}] <= {expr};")
         lines.append("  end")
@@ -133,16 +163,17 @@ bench/hardware.py (0.152; the closed form is then within 0.85–1.13 of yosys)."
 
 
 def resources(gates: dict) -> dict[str, float]:
-    """Closed-form resources: the distinct non-constant comparators at ``COMPARATOR_LUTS_PER_BIT`` LUTs per word
+    """Closed-form resources of the :func:`live_cone`: the distinct non-constant comparators at ``COMPARATOR_LUTS_PER_BIT`` LUTs per word
     bit, one LUT per non-trivial two-input gate (no LUT6 packing), a popcount of ``n`` bits as ≈ ``n`` LUTs
     (compressor tree); one FF per comparator, per gate output and per count bit.
 
     Not a bound: yosys packs gates into LUT6s but its popcount adders can cost more than ``n`` LUTs."""
-    ops = [g[0] for layer in gates["layers"] for g in layer]
+    live = live_cone(gates)
+    ops = [layer[i][0] for layer, kept in zip(gates["layers"], live[1:]) for i in kept]
     n_out = len(gates["layers"][-1])
     logic = sum(op not in TRIVIAL for op in ops)
     comparators = unique_comparators(gates)
     comparator_luts = comparators * gates["input_word"]["bits"] * COMPARATOR_LUTS_PER_BIT
-    return {"lut": float(logic + n_out + comparator_luts), "ff": float(len(gates["inputs"]) + len(ops) + count_width(n_out)),
+    return {"lut": float(logic + n_out + comparator_luts), "ff": float(len(live[0]) + len(ops) + count_width(n_out)),
             "latency_cycles": float(latency_cycles(gates)), "logic_gates": float(logic),
             "comparators": float(comparators), "comparator_luts": float(comparator_luts)}
