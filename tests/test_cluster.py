@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from tests.test_results import micro_results
-from tests.test_search import search_yaml
+from tests.test_search import MODEL_COST, search_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +60,7 @@ def test_search_on_a_multi_process_cluster_with_an_mlflow_server(tmp_path, micro
         driver_dir.mkdir()
         reader_dir.mkdir()
         space = '  student.family: {choices: [qkeras, lgn]}\n  student.bits: {low: 3, high: 4, integer: true}\n'
-        text = search_yaml(tmp_path, micro_dataset, name="cl", trials=2, space=space)
+        text = search_yaml(tmp_path, micro_dataset, name="cl", trials=2, space=space, extra=MODEL_COST)
         text = text.replace(f"tracking: {{uri: 'sqlite:///{tmp_path}/mlflow.db', experiment: e2e, artifacts: {tmp_path}/artifacts}}",
                             f"tracking: {{uri: '{cluster.tracking_uri}', experiment: cluster}}")
         text = text.replace(f"ray: {{storage_path: {tmp_path}/ray}}", "ray: {storage_path: driver-state}")

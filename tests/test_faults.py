@@ -18,7 +18,7 @@ import pytest
 from search.testing.search_process import SearchProcess
 from search.record.tags import OUTCOME, TRIAL_ID
 from tests.conftest import ROOT
-from tests.test_search import search_yaml, write
+from tests.test_search import MODEL_COST, search_yaml, write
 
 pytestmark = pytest.mark.slow
 SPACE = '  student.family: {choices: [qkeras, hgq]}\n  student.bits: {low: 3, high: 8, integer: true}\n'
@@ -197,7 +197,7 @@ def no_ray_left(driver: Driver) -> None:
 def test_driver_killed_at_any_moment_finishes_every_trial_exactly_once(tmp_path, micro_dataset):
     trials = 6
     # a teacher of its own (hidden 12), so the first driver is killed while it trains
-    text = search_yaml(tmp_path, micro_dataset, name="k", trials=trials, space=SPACE).replace("hidden: 16", "hidden: 12")
+    text = search_yaml(tmp_path, micro_dataset, name="k", trials=trials, space=SPACE, extra=MODEL_COST).replace("hidden: 16", "hidden: 12")
     config = write(tmp_path, text, "k.yaml")
     teachers = Path(micro_dataset).parent / "cache" / "teachers"
     logs = []
@@ -235,7 +235,7 @@ def test_driver_killed_at_any_moment_finishes_every_trial_exactly_once(tmp_path,
 
 
 def test_ctrl_c_interrupts_and_resume_finishes(tmp_path, micro_dataset):
-    config = write(tmp_path, search_yaml(tmp_path, micro_dataset, name="c", trials=4, space=SPACE), "c.yaml")
+    config = write(tmp_path, search_yaml(tmp_path, micro_dataset, name="c", trials=4, space=SPACE, extra=MODEL_COST), "c.yaml")
     driver = Driver(config, tmp_path / "c.log")
     driver.wait_for(lambda: any(r.info.status == "RUNNING" and "val_loss" in r.data.metrics for r in runs(tmp_path, "c")),
                     "a trial mid-way")
@@ -274,7 +274,7 @@ def test_ctrl_c_interrupts_and_resume_finishes(tmp_path, micro_dataset):
 
 
 def test_a_lost_worker_is_retried_on_the_same_run(tmp_path, micro_dataset):
-    text = search_yaml(tmp_path, micro_dataset, name="w", trials=1, space=SPACE).replace(
+    text = search_yaml(tmp_path, micro_dataset, name="w", trials=1, space=SPACE, extra=MODEL_COST).replace(
         "student: {epochs: 3, patience: 3, batch_size: 64}", "student: {epochs: 6, patience: 6, batch_size: 16}")
     config = write(tmp_path, text, "w.yaml")
     driver = Driver(config, tmp_path / "w.log")

@@ -14,6 +14,12 @@ from tests.conftest import ROOT, run_cli
 from tests.test_cli import assert_one_line_error
 
 
+MODEL_COST = "estimators: {da4ml_verilog: da4ml, lgn_verilog: lgn}\n"
+"""For tests about the driver's lifecycle, not costing: each design is costed by its model in milliseconds, not by
+yosys (~45 s a design on 2 cores; a search on the micro data takes 44 s instead of 186 s). Synthesis in a trial is
+covered by test_no_test_array_reaches_a_trial, and the synth estimator itself by tests/test_hardware.py."""
+
+
 def search_yaml(tmp_path, dataset, name="t", trials=4, extra="", space=None, objectives=None) -> str:
     space = space or ('  student.family: {choices: [qkeras, hgq, lgn]}\n'
                       '  student.widths: {choices: ["8", "16-8"]}\n'
@@ -158,7 +164,7 @@ def test_unreachable_ray_address_is_one_line(tmp_path, micro_dataset):
 
 @pytest.mark.slow
 def test_search_logs_front_then_pareto_and_select_work(tmp_path, micro_dataset):
-    path = write(tmp_path, search_yaml(tmp_path, micro_dataset, name="e2e"))
+    path = write(tmp_path, search_yaml(tmp_path, micro_dataset, name="e2e", extra=MODEL_COST))
     result = run_cli("search", "run", str(path), "--cpus", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "[4/4]" in result.stdout and "Pareto front:" in result.stdout and "make mlflow-ui" in result.stdout
@@ -550,6 +556,9 @@ def test_no_test_array_reaches_a_trial(tmp_path, micro_dataset):
     metrics = result.metrics
     assert all(isinstance(v, float) for v in metrics.values())  # numbers only: tags travel apart
     assert result.tags["flowad.design_kind"] == "da4ml_verilog" and result.hardware.strategy == "distributed_arithmetic"
+    # the per-trial default estimator: yosys synthesis below 20k LUTs (the other search tests cost by the model)
+    assert result.tags["flowad.estimator"] == "synth"
+    assert result.tags["flowad.hardware_source"] == ("yosys" if shutil.which("yosys") else "da4ml"), result.tags
     assert 0 <= metrics["auc/wprime"] <= 1 and 0 <= metrics["teacher_auc/wprime"] <= 1
     assert {"tpr_at_rate", "pure_tpr_at_rate", "rate_khz"} <= set(metrics)  # NaN here: too little ZeroBias for 3 kHz
     from flowad.data import load
