@@ -157,9 +157,10 @@ def simulate(gates: dict, words: np.ndarray, verilog_path: str | Path | None = N
     return np.asarray([int(line) for line in lines if line.isdigit()][:n_events])
 
 
-COMPARATOR_LUTS_PER_BIT = 0.15
-"""LUTs per input-word bit of one constant comparator, fitted to yosys ``synth_xilinx`` over 4 logic-gate students in
-bench/hardware.py (0.152; the closed form is then within 0.85–1.13 of yosys)."""
+COMPARATOR_LUTS_PER_BIT = 0.27
+"""LUTs per input-word bit of one live constant comparator, fitted to yosys ``synth_xilinx`` over 4 logic-gate students
+in bench/hardware.py (0.271 on 2026-12-07, counting the live cone; the closed form is then within 0.97–1.04 of yosys.
+The 0.15 fitted before counted every comparator, dead ones included)."""
 
 
 def resources(gates: dict) -> dict[str, float]:
