@@ -77,13 +77,13 @@ def live_cone(gates: dict) -> list[set[int]]:
     return live
 
 
-def unique_comparators(gates: dict) -> int:
-    """Live comparators (read by the live cone) that are not constants and not repeats of another (synthesis
-    merges those)."""
+def unique_comparators(gates: dict, live_inputs: set[int]) -> int:
+    """Of the comparators ``live_inputs`` (``live_cone(gates)[0]``), those that are not constants and not repeats of
+    another (synthesis merges those)."""
     word = gates["input_word"]
     width, signed = word["bits"], word["signed"]
     inputs = gates["inputs"]
-    kept = {(inputs[j][0], inputs[j][2]) for j in live_cone(gates)[0]
+    kept = {(inputs[j][0], inputs[j][2]) for j in live_inputs
             if not comparator("w", inputs[j][2], width, signed).startswith("1'b")}
     return len(kept)
 
@@ -173,7 +173,7 @@ def resources(gates: dict) -> dict[str, float]:
     ops = [layer[i][0] for layer, kept in zip(gates["layers"], live[1:]) for i in kept]
     n_out = len(gates["layers"][-1])
     logic = sum(op not in TRIVIAL for op in ops)
-    comparators = unique_comparators(gates)
+    comparators = unique_comparators(gates, live[0])
     comparator_luts = comparators * gates["input_word"]["bits"] * COMPARATOR_LUTS_PER_BIT
     return {"lut": float(logic + n_out + comparator_luts), "ff": float(len(live[0]) + len(ops) + count_width(n_out)),
             "latency_cycles": float(latency_cycles(gates)), "logic_gates": float(logic),
