@@ -84,3 +84,19 @@ def test_earns_its_place_needs_clear_wins_on_three_signals_and_half_the_ceiling(
     assert verdict.holds is True and "not compared: ΣET" in verdict.numbers
     stronger_baseline = {**no_cut, "HT": Estimate(0.020, 0.016, 0.024)}  # a defined one still blocks
     assert earns_its_place("t", {s: (strong, stronger_baseline, ceiling) for s in ("a", "b", "c")}).holds is False
+
+
+def test_the_benchmark_says_how_many_crossings_its_cuts_rest_on():
+    from search.results.benchmark import PRECISE_BENCHMARK, Samples
+
+    demo = Samples({"val": 100_000.0, "test": 100_000.0}, False, {"a": 1_000, "b": 1_200})
+    assert demo.above_cut(3.0) == pytest.approx(10.49, abs=0.01)  # 100,000 × 3 kHz / 28.61 MHz
+    text = demo.markdown(3.0)
+    assert "set on 100,000 validation" in text and "1,000–1,200 test events" in text
+    assert "About 10 validation crossings lie above each cut" in text and "±61 %" in text and PRECISE_BENCHMARK in text
+    million = Samples({"val": 500_000.0, "test": 500_000.0}, False, {"a": 10_000})
+    assert "About 52 validation" in million.markdown(3.0) and PRECISE_BENCHMARK not in million.markdown(3.0)
+    assert "lie above" not in Samples({"val": 2_000_000.0}, False, {"a": 10}).markdown(3.0)  # ~210 above: precise
+    weighted = Samples({"val": 5_397.0, "test": 5_400.0}, True, {"a": 10_000})  # the enrichment's tail is not N × rate
+    assert math.isnan(weighted.above_cut(3.0)) and "5,397 effective (weighted) validation" in weighted.markdown(3.0)
+    assert "lie above" not in weighted.markdown(3.0)

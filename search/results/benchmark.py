@@ -18,13 +18,49 @@ from dataclasses import dataclass
 
 from flowad.distill.run import REPORT_SPLITS, prepare, resolve_dataset, source_reference
 from flowad.metrics.ceiling import ceiling_scores
+from flowad.metrics.rates import fpr_of
 from flowad.metrics.reference import BASELINES, Reference, Scores
 from flowad.metrics.trigger import BUDGETS, Estimate, ScorePerformance
+from flowad.metrics.weighted import effective_events
 from search.results.config import ResultsConfig
 from search.results.stats import markdown_table
 from search.results.verdicts import Verdict, earns_its_place
 
 BUDGET_TITLES = {"total": "of all ZeroBias", "pure": "of the ZeroBias the menu rejects (the rate added to the menu)"}
+CROSSINGS_A_RATE_NEEDS = 100
+"""ZeroBias crossings above a cut for a rate number of ±20 % (issue 22)."""
+PRECISE_BENCHMARK = "docs/models.md, \"The same triggers on one million plain ZeroBias crossings\""
+PRECISE_BENCHMARK_CROSSINGS = 500_000
+"""Plain ZeroBias crossings per rate split of :data:`PRECISE_BENCHMARK` (configs/data/benchmark_1m.yaml)."""
+
+
+@dataclass(frozen=True)
+class Samples:
+    """What the benchmark's numbers rest on: ZeroBias crossings per rate split and each signal's test events."""
+
+    zerobias: dict[str, float]
+    """``{split: crossings}``; Kish's effective count, (Σw)² / Σw², for a tail-enriched (weighted) ZeroBias."""
+    weighted: bool
+    signal_test_events: dict[str, int]
+
+    def above_cut(self, rate_khz: float) -> float:
+        """Validation crossings expected above a ``rate_khz`` cut (NaN when weighted: the enrichment puts more
+        of them in the tail than this count says, by how much depends on the score)."""
+        return math.nan if self.weighted else self.zerobias.get("val", math.nan) * fpr_of(rate_khz)
+
+    def markdown(self, rate_khz: float) -> str:
+        val, test = self.zerobias.get("val", math.nan), self.zerobias.get("test", math.nan)
+        events = self.signal_test_events.values()
+        kind = "effective (weighted) " if self.weighted else ""
+        text = (f"Each {rate_khz:g} kHz cut is set on {val:,.0f} {kind}validation ZeroBias crossings and claimed on "
+                f"{test:,.0f} test ones; each signal has {min(events, default=0):,}–{max(events, default=0):,} test events.")
+        above = self.above_cut(rate_khz)
+        if 0 < above < CROSSINGS_A_RATE_NEEDS:
+            text += (f" **About {above:.0f} validation crossings lie above each cut**, fewer than the ~{CROSSINGS_A_RATE_NEEDS} a "
+                     f"rate number needs (Poisson ±{196 / math.sqrt(above):.0f} % at 95 %).")
+            if val < PRECISE_BENCHMARK_CROSSINGS:
+                text += f" {PRECISE_BENCHMARK} measures the same kinds of trigger on {PRECISE_BENCHMARK_CROSSINGS:,} per split."
+        return text
 
 
 @dataclass(frozen=True)
@@ -40,6 +76,7 @@ class Benchmark:
     """``{budget: {trigger: performance}}``, no-ML baselines first."""
     baselines: tuple[str, ...]
     """Which triggers are the no-ML ones."""
+    samples: Samples
 
     def ceiling(self, budget: str, signal: str) -> Estimate:
         return self.ceilings[budget][signal].signals[signal].pure_tpr
@@ -62,7 +99,7 @@ class Benchmark:
         return earns_its_place(trigger, readings)
 
     def markdown(self) -> str:
-        parts = []
+        parts = [self.samples.markdown(self.rate_khz)]
         for budget in BUDGETS:
             parts.append(f"**{budget} budget**: {self.rate_khz:g} kHz {BUDGET_TITLES[budget]}. Pure efficiency on test "
                          "[95 % interval], *f* = fraction of the ceiling's.")
@@ -99,11 +136,15 @@ def benchmark(reference: Reference, baselines: dict[str, Scores], teachers: dict
     """Evaluate every trigger and each signal's ceiling on test under both budgets (cuts set on validation)."""
     signals = tuple(signals)
     triggers = {**baselines, **teachers}
+    any_scores = next(iter(triggers.values()))
+    zerobias = {split: (effective_events(reference.weights[split]) if reference.weights else float(len(scores)))
+                for split, scores in any_scores[reference.background].items() if split in ("val", "test")}
+    samples = Samples(zerobias, bool(reference.weights), {s: len(any_scores[s]["test"]) for s in signals})
     return Benchmark(
         signals, rate_khz, reference.menu.total_khz,
         {b: {s: reference.evaluate(ceilings[s], "test", rate_khz, [s], budget=b) for s in signals} for b in BUDGETS},
         {b: {n: reference.evaluate(scores, "test", rate_khz, signals, budget=b) for n, scores in triggers.items()} for b in BUDGETS},
-        tuple(baselines))
+        tuple(baselines), samples)
 
 
 def _span(values: list[float]) -> str:
