@@ -144,3 +144,17 @@ def test_a_toy_estimator_registered_in_one_line_costs_designs_and_is_accepted_by
     config = from_mapping(SearchConfig, {"name": "s", "data": {"path": "data/demo"}, "objectives": [{"metric": "auc"}, {"metric": "lut"}],
                                          "space": {"student.family": {"choices": ["lgn"]}}, "estimators": {"lgn": "toy_count"}})
     assert config.estimator_for("lgn", "lgn_verilog") == "toy_count"
+
+
+def test_a_raised_estimator_revision_re_measures_only_the_families_it_costs(monkeypatch):
+    from dataclasses import replace
+
+    from flowad.hardware.estimators import ESTIMATORS
+    from search.results.distilled import cost_model_revision
+
+    hardware = {"strategy": "distributed_arithmetic"}
+    assert cost_model_revision("lgn", hardware) == ESTIMATORS["lgn"].revision == 2  # the live-cone count
+    assert cost_model_revision("qkeras", hardware) == cost_model_revision("hgq", hardware) == ESTIMATORS["da4ml"].revision
+    monkeypatch.setitem(ESTIMATORS, "da4ml", replace(ESTIMATORS["da4ml"], revision=5))
+    assert cost_model_revision("hgq", hardware) == 5 and cost_model_revision("lgn", hardware) == 2
+    assert cost_model_revision("qkeras", {"strategy": "Latency"}) == 1  # an hls4ml project: no model beside yosys

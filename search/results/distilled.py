@@ -23,7 +23,9 @@ from flowad.distill import DistillConfig, run_distillation
 from flowad.distill.run import REPORT_SPLITS, performance_record, prepare, resolve_dataset, source_reference
 from flowad.distill.target import TargetTransform
 from flowad.hardware import HardwareConfig, build_design, cost
+from flowad.hardware.estimators import ESTIMATORS
 from flowad.hardware.estimators.synthesis import MODEL_OF
+from flowad.hardware.routes import route_of
 from flowad.metrics.agreement import emd, spearman
 from search.results.config import ResultsConfig
 from search.results.store import unit
@@ -51,12 +53,24 @@ def distilled_unit(config: ResultsConfig, student: dict[str, Any], seed: int,
     distill = {k: v for k, v in to_plain(distill_config(config, student, seed, overrides, "")).items() if k not in ("data", "out")}
     spec = {"dataset": dataset_identity(dataset), "background": config.data.background, "distill": distill,
             "hardware": config.hardware if ship else None, "signals": list(config.signals)}
+    revision = cost_model_revision(student["family"], config.hardware) if ship else 1
+    if revision > 1:  # left out at 1, so that units kept before estimators had revisions stay valid
+        spec["cost_model_revision"] = revision
 
     def run() -> dict:
         with tempfile.TemporaryDirectory(prefix="flowad-results-") as tmp:
             return measure(config, distill_config(config, student, seed, overrides, f"{tmp}/distill"), Path(tmp), ship)
 
     return unit(config.data.cache, STUDY, spec, run)
+
+
+def cost_model_revision(family: str, hardware: dict[str, Any]) -> int:
+    """The revision of the estimator that costs ``family``'s shipped design beside yosys (1 when none does)."""
+    from flowad.student.registry import STUDENT_FAMILIES
+
+    kind = route_of(STUDENT_FAMILIES[family]).kind(from_mapping(HardwareConfig, hardware))
+    model = MODEL_OF.get(kind)
+    return ESTIMATORS[model].revision if model else 1
 
 
 def measure(config: ResultsConfig, distill: DistillConfig, workdir: Path, ship: bool) -> dict:

@@ -17,7 +17,8 @@ def ebops_estimate(design, student, workdir: Path) -> HardwareReport:
                           notes="EBOPs as LUT-equivalents (≈ LUT + 55·DSP) of the student, not of a design")
 
 
-@register("lgn", designs=("lgn_verilog",), summary="closed-form count of the logic-gate Verilog")
+@register("lgn", designs=("lgn_verilog",), summary="closed-form count of the logic-gate Verilog",
+          revision=2)  # 2: counts the live cone only, 0.27 LUT per comparator bit (docs/hardware.md)
 def lgn_estimate(design, student, workdir: Path) -> HardwareReport:
     f = design.facts
     cycles = design.latency_cycles

@@ -63,18 +63,22 @@ class EstimatorEntry:
     summary: str = ""
     synthesis: bool = False
     """A synthesis tool run on the design (yosys, vendor HLS): its figures are the tool's, not a model's."""
+    revision: int = 1
+    """Raised when the estimator gives other numbers for the same design, so that figures kept from the old one (the
+    results' shipped-design units) are measured again."""
 
 
 ESTIMATORS: dict[str, EstimatorEntry] = {}
 
 
-def register(name: str, designs: tuple[str, ...], surrogate: bool = False, summary: str = "", synthesis: bool = False):
+def register(name: str, designs: tuple[str, ...], surrogate: bool = False, summary: str = "", synthesis: bool = False,
+             revision: int = 1):
     unknown = set(designs) - set(DESIGN_KINDS)
     if unknown:
         raise ValueError(f"estimator {name}: unknown design kinds {sorted(unknown)}")
 
     def add(fn: Estimator) -> Estimator:
-        ESTIMATORS[name] = EstimatorEntry(fn, designs, surrogate, summary, synthesis)
+        ESTIMATORS[name] = EstimatorEntry(fn, designs, surrogate, summary, synthesis, revision)
         return fn
     return add
 
