@@ -96,6 +96,7 @@ def test_the_benchmark_says_how_many_crossings_its_cuts_rest_on():
     assert "About 10 validation crossings lie above each cut" in text and "±61 %" in text and PRECISE_BENCHMARK in text
     million = Samples({"val": 500_000.0, "test": 500_000.0}, False, {"a": 10_000})
     assert "About 52 validation" in million.markdown(3.0) and PRECISE_BENCHMARK not in million.markdown(3.0)
+    assert "each signal has 10,000 test events" in million.markdown(3.0)
     assert "lie above" not in Samples({"val": 2_000_000.0}, False, {"a": 10}).markdown(3.0)  # ~210 above: precise
     weighted = Samples({"val": 5_397.0, "test": 5_400.0}, True, {"a": 10_000})  # the enrichment's tail is not N × rate
     assert math.isnan(weighted.above_cut(3.0)) and "5,397 effective (weighted) validation" in weighted.markdown(3.0)

@@ -52,8 +52,9 @@ class Samples:
         val, test = self.zerobias.get("val", math.nan), self.zerobias.get("test", math.nan)
         events = self.signal_test_events.values()
         kind = "effective (weighted) " if self.weighted else ""
+        low, high = min(events, default=0), max(events, default=0)
         text = (f"Each {rate_khz:g} kHz cut is set on {val:,.0f} {kind}validation ZeroBias crossings and claimed on "
-                f"{test:,.0f} test ones; each signal has {min(events, default=0):,}–{max(events, default=0):,} test events.")
+                f"{test:,.0f} test ones; each signal has {f'{low:,}' if low == high else f'{low:,}–{high:,}'} test events.")
         above = self.above_cut(rate_khz)
         if 0 < above < CROSSINGS_A_RATE_NEEDS:
             text += (f" **About {above:.0f} validation crossings lie above each cut**, fewer than the ~{CROSSINGS_A_RATE_NEEDS} a "
