@@ -14,10 +14,12 @@ import argparse
 import numpy as np
 
 from flowad.data import load
+from flowad.data.geometry import N_PHI_REGIONS
+from flowad.data.views import CALO_SHAPE
 from flowad.metrics import l1_quantities as q
-from flowad.metrics.rates import LHC_BUNCH_CROSSING_RATE_MHZ
+from flowad.metrics.rates import fpr_of, khz_of
 
-PHI = (np.arange(18) + 0.5) * 2 * np.pi / 18
+PHI = (np.arange(N_PHI_REGIONS) + 0.5) * 2 * np.pi / N_PHI_REGIONS
 SIGNALS = ("a4l_50", "haa4tau_15", "dark_shower_400", "ttbar")
 
 
@@ -29,7 +31,7 @@ def vector_sum(regions: np.ndarray) -> np.ndarray:
 
 
 def variants(calo: np.ndarray, objects: np.ndarray) -> dict[str, np.ndarray]:
-    regions = calo.reshape(-1, 18, 14).astype(np.float64)
+    regions = calo.reshape(-1, *CALO_SHAPE).astype(np.float64)
     residual = regions - np.median(regions, axis=1, keepdims=True)
     out = {"stored MET, towers within η ±5": q.met(objects), "regions, raw": vector_sum(regions),
            "regions, ring median subtracted": vector_sum(np.maximum(residual, 0))}
@@ -43,7 +45,6 @@ def main() -> None:
     parser.add_argument("--data", default="data/benchmark_plain")
     parser.add_argument("--splits", nargs="*", default=["val"])
     args = parser.parse_args()
-    khz = LHC_BUNCH_CROSSING_RATE_MHZ * 1e3
 
     def views(process: str) -> dict[str, np.ndarray]:
         loaded = {v: load(args.data, v, [process], args.splits)[process] for v in ("calo", "objects")}
@@ -58,7 +59,7 @@ def main() -> None:
     print("|---" * (5 + len(SIGNALS)) + "|")
     for name, v in zerobias.items():
         above = int(np.sum(v >= 90))
-        print(f"| {name} | {v.mean():.1f} | {khz * above / n:.1f} | {above:,} | {np.quantile(v, 1 - 8 / khz):.1f} | "
+        print(f"| {name} | {v.mean():.1f} | {khz_of(above / n):.1f} | {above:,} | {np.quantile(v, 1 - fpr_of(8.0)):.1f} | "
               + " | ".join(f"{np.mean(signals[s][name] >= 90):.3f}" for s in SIGNALS) + " |")
 
 
