@@ -117,3 +117,59 @@ def test_a_failed_run_leaves_no_empty_dataset_behind(tmp_path):
         generate(config, tmp_path, executor=_BrokenExecutor())
     assert not dataset_dir(config, tmp_path).exists()
     assert not (tmp_path / "doomed").exists()
+
+
+def test_sigterm_stops_the_generation_and_its_workers(tmp_path):
+    """`kill <pid>` (or a batch scheduler's end of job) reaches only the command: it must stop its spawned workers
+    rather than leave them generating, say so in one line, and exit 143."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+    import yaml
+
+    from tests.conftest import MICRO_DATA, ROOT
+
+    spec = yaml.safe_load(MICRO_DATA.read_text())
+    spec.update(name="long", processes={"zerobias": {"kind": "zerobias", "events": 6000}})
+    config = tmp_path / "long.yaml"
+    config.write_text(yaml.safe_dump(spec))
+    command = subprocess.Popen([sys.executable, "-m", "search.cli.main", "data", "generate", "--config", str(config),
+                                "--out", str(tmp_path / "data"), "--workers", "2", "--no-progress"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    started: dict[int, float] = {}
+    deadline = time.time() + 120
+    while time.time() < deadline and len(started) < 2:
+        for child in psutil.Process(command.pid).children(recursive=True):
+            if "spawn_main" in " ".join(child.cmdline()):
+                started.setdefault(child.pid, child.create_time())
+        time.sleep(0.2)
+    def alive(pid: int, created: float) -> bool:
+        try:
+            process = psutil.Process(pid)
+            return process.create_time() == created and process.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    try:
+        assert len(started) >= 2, "the two workers never started"
+        time.sleep(3)  # both are inside Pythia by now
+        assert command.poll() is None, command.communicate()
+        command.send_signal(signal.SIGTERM)  # the command only, not its process group
+        command.wait(timeout=60)
+        assert command.returncode == 143, command.returncode
+        deadline = time.time() + 30
+        while time.time() < deadline and any(alive(*p) for p in started.items()):
+            time.sleep(0.2)
+        assert not any(alive(*p) for p in started.items()), "workers left generating after the command ended"
+        assert command.stderr.read().strip().splitlines()[-1] == "flowad: terminated"
+    finally:  # whatever happened, nothing this test started outlives it
+        for pid, created in started.items():
+            if alive(pid, created):
+                psutil.Process(pid).kill()
+        if command.poll() is None:
+            command.kill()

@@ -125,6 +125,10 @@ def _generate_into(config: DataConfig, directory: Path, workers: int,
         executor = _InProcess() if workers == 1 else ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     try:
         _run(executor, first, waiting, pending_pools, report)
+    except BaseException:
+        if own:
+            stop_workers(executor)  # interrupted or failed: the shards in flight are abandoned, not waited for
+        raise
     finally:
         if own:
             executor.shutdown(cancel_futures=True)
@@ -187,6 +191,26 @@ class _InProcess(Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         pass
+
+
+def stop_workers(executor: Executor) -> None:
+    """Kill a process pool's workers now, so an interrupted generation leaves no process behind (a worker
+    otherwise finishes its shard, minutes of Pythia, after the command has returned). Python 3.14's
+    ``terminate_workers`` where it exists, else the pool's own process table."""
+    if not isinstance(executor, ProcessPoolExecutor):
+        return
+    terminate = getattr(executor, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
 
 
 def default_workers() -> int:
