@@ -175,7 +175,8 @@ def test_a_teacher_trained_on_menu_rejected_crossings_sees_only_those(micro_data
     from flowad.metrics.l1_quantities import max_region_et
 
     # A menu whose one seed (hottest region >= 12 GeV) keeps about half of the micro ZeroBias.
-    monkeypatch.setitem(menu.MENUS, "test_half", lambda: menu.MenuConfig(rates_khz={}, thresholds_gev={"single_region": 12.0}))
+    monkeypatch.setitem(menu.MENUS, "test_half", menu.NamedMenu(
+        lambda: menu.MenuConfig(rates_khz={}, thresholds_gev={"single_region": 12.0}), "hottest region above 12 GeV"))
     config = TeacherConfig(**{**FAST, "epochs": 2, "view": "calo", "architecture": "maf"}, train_on_menu_rejected="test_half")
     prepared = prepare(DataSource(str(micro_dataset), cache=str(tmp_path)), config)
     train = load(micro_dataset, "calo")["zerobias"]["train"]

@@ -171,12 +171,6 @@ def test_the_2024_menu_with_met_at_a_rate_keeps_every_other_seed_at_its_threshol
         assert menu.thresholds[name].value == real.thresholds[name].value
 
 
-def test_every_named_menu_has_a_summary_for_the_pages_that_name_it():
-    from flowad.metrics.menu import MENU_SUMMARIES
-
-    assert MENU_SUMMARIES.keys() == MENUS.keys()
-
-
 def test_a_data_source_names_the_menu_its_pure_efficiencies_are_measured_against():
     from flowad.configio import from_mapping
     from flowad.distill import DataSource

@@ -18,7 +18,7 @@ docs/models.md compares the two seed by seed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,16 +98,26 @@ class MenuConfig:
         return cls(rates_khz={"met": DEFAULT_RATES_KHZ["met"]}, thresholds_gev=thresholds)
 
 
-MENUS = {"calibrated": MenuConfig, "run3_2024": MenuConfig.run3_2024, "run3_2024_met_at_rate": MenuConfig.run3_2024_met_at_rate}
+@dataclass(frozen=True)
+class NamedMenu:
+    """A menu that configs and pages name: how its :class:`MenuConfig` is built, and one line saying what it is."""
+
+    build: Callable[[], MenuConfig]
+    summary: str
+
+    def __call__(self) -> MenuConfig:
+        return self.build()
+
+
+MENUS = {
+    "calibrated": NamedMenu(MenuConfig, "each seed calibrated to a rate on validation ZeroBias"),
+    "run3_2024": NamedMenu(MenuConfig.run3_2024, "CMS's 2024 unprescaled seeds at their real thresholds"),
+    "run3_2024_met_at_rate": NamedMenu(MenuConfig.run3_2024_met_at_rate,
+                                       "CMS's 2024 unprescaled seeds at their real thresholds, MET at 8 kHz since "
+                                       "ours has no pile-up mitigation"),
+}
 """Named menus: ``calibrated`` (each seed at its rate, :data:`DEFAULT_RATES_KHZ`), ``run3_2024`` (CMS's 2024
 unprescaled seeds at their thresholds) and ``run3_2024_met_at_rate`` (those, MET at a rate)."""
-MENU_SUMMARIES = {
-    "calibrated": "each seed calibrated to a rate on validation ZeroBias",
-    "run3_2024": "CMS's 2024 unprescaled seeds at their real thresholds",
-    "run3_2024_met_at_rate": "CMS's 2024 unprescaled seeds at their real thresholds, MET at 8 kHz since ours has no "
-                             "pile-up mitigation",
-}
-"""One line per menu of :data:`MENUS`, for pages that name the menu they measured against."""
 
 Views = Mapping[str, np.ndarray]
 """``{"objects": (N, 57), "calo": (N, 18, 14)}`` for the same N crossings."""

@@ -19,7 +19,7 @@ from flowad.atomic import write_text_atomic
 from flowad.configio import load_yaml, to_plain
 from flowad.distill.run import resolve_dataset
 from flowad.errors import FlowadInputError
-from flowad.metrics.menu import MENU_SUMMARIES
+from flowad.metrics.menu import MENUS
 from search.results import firmware
 from search.results.anchors import ANCHORS
 from search.results.benchmark import benchmark_study
@@ -122,7 +122,7 @@ def write_report(config_path: Path, out: Path, workers: int = 1, progress=print,
         f"{config.rate_khz:g} kHz on the validation ZeroBias and applied to the **test** split, where every claim is made; "
         "choices (best teacher, best student under a budget) are made on validation. *Pure efficiency* is the fraction "
         f"of a signal's events the trigger keeps that the emulated Level-1 menu (`{config.data.menu}`, "
-        f"{MENU_SUMMARIES[config.data.menu]}) does not (how CICADA and AXOL1TL report theirs). "
+        f"{MENUS[config.data.menu].summary}) does not (how CICADA and AXOL1TL report theirs). "
         f"**±** is the standard deviation over {config.seeds} seeds; baselines have no seed and carry 95 % intervals instead.",
         "## 1. Teachers against the no-ML baselines and the supervised ceiling",
         "Per signal, on the same test events: the menu, a supervised classifier trained on that signal's validation "
