@@ -273,6 +273,39 @@ def test_ctrl_c_interrupts_and_resume_finishes(tmp_path, micro_dataset):
     check_exactly_once(tmp_path, "c", 5, driver.output() + resumed.output() + extended.output())
 
 
+def test_two_processes_ending_one_run_at_once_both_succeed(tmp_path):
+    """On Ctrl-C the trial's worker and the driver both mark a running trial ``interrupted``. Here the other writer's
+    insert lands, through its own connection, between this process's read and insert of the tag, every time (a
+    flush hook): ending the run must still succeed, not fail on the tag's unique index."""
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from search.record import tracking
+    from search.record.tags import Outcome
+
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    client = tracking.client_for(uri)
+    run_id = client.create_run(client.create_experiment("race")).info.run_id
+    raced = []
+
+    def other_writer(session, *_):
+        if not raced and any(getattr(o, "key", None) == OUTCOME for o in session.new):
+            with sqlite3.connect(tmp_path / "mlflow.db", timeout=30) as other:
+                other.execute("INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?)", (OUTCOME, "interrupted", run_id))
+            raced.append(True)
+
+    event.listen(Session, "before_flush", other_writer)
+    try:
+        tracking.end_run(uri, run_id, "KILLED", Outcome.INTERRUPTED)
+    finally:
+        event.remove(Session, "before_flush", other_writer)
+    assert raced, "the other writer never ran: the test did not race"
+    run = client.get_run(run_id)
+    assert run.info.status == "KILLED" and run.data.tags[OUTCOME] == "interrupted"
+
+
 def test_a_lost_worker_is_retried_on_the_same_run(tmp_path, micro_dataset):
     text = search_yaml(tmp_path, micro_dataset, name="w", trials=1, space=SPACE, extra=MODEL_COST).replace(
         "student: {epochs: 3, patience: 3, batch_size: 64}", "student: {epochs: 6, patience: 6, batch_size: 16}")

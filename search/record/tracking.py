@@ -296,13 +296,22 @@ def log_metrics(uri: str, run_id: str, metrics: dict[str, Any], step: int | None
 
 def end_run(uri: str, run_id: str, status: str, reason: str = "", failure: str = Failure.CRASH) -> None:
     """End a run: FAILED with ``reason`` (tag ``flowad.error``) and what failed (``failure``: ``configuration`` or
-    ``crash``), KILLED with ``reason`` as its outcome (``pruned``, ``interrupted``), or FINISHED."""
-    client = client_for(uri)
+    ``crash``), KILLED with ``reason`` as its outcome (``pruned``, ``interrupted``), or FINISHED.
+
+    Two processes can end one run at the same moment: on Ctrl-C the trial's worker and the driver both mark it
+    ``interrupted``; when Tune stops a trial the worker says ``stopped`` while the driver says ``pruned``. The tags
+    go in one ``log_batch``, which MLflow's SQL store retries when the other writer inserted the same tag between
+    its read and its insert (``set_tag`` would fail there on the unique index); the later writer's value stays."""
+    from mlflow.entities import RunTag
+
+    tags = {}
     if status == "FAILED":
-        client.set_tag(run_id, ERROR, reason[:5000])
-        client.set_tag(run_id, FAILURE, failure)
+        tags = {ERROR: reason[:5000], FAILURE: str(failure)}
     if status == "KILLED":
-        client.set_tag(run_id, OUTCOME, reason or Outcome.STOPPED)
+        tags = {OUTCOME: str(reason or Outcome.STOPPED)}
+    client = client_for(uri)
+    if tags:
+        client.log_batch(run_id, tags=[RunTag(key, value) for key, value in tags.items()])
     client.set_terminated(run_id, status=status)
 
 
