@@ -23,6 +23,7 @@ Usage: python bench/distillation_levers.py [--data configs/data/demo.yaml] [--ca
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 
@@ -38,6 +39,8 @@ SIGNALS = ["haa4b_15", "haa4tau_15", "htautau_60", "a4l_50", "dark_shower_125"]
 STUDENTS = {
     "qkeras 32-16 @6b": {"family": "qkeras", "widths": [32, 16], "bits": 6},
     "hgq 32-16 @6b": {"family": "hgq", "widths": [32, 16], "bits": 6, "beta": 1e-7},
+    "qkeras 64-32 @6b": {"family": "qkeras", "widths": [64, 32], "bits": 6},
+    "hgq 64-32 @6b": {"family": "hgq", "widths": [64, 32], "bits": 6, "beta": 1e-7},
     "lgn 1024-512 @6 thr": {"family": "lgn", "widths": [1024, 512], "bits": 6, "learning_rate": 0.01, "batch_size": 128},
 }
 QUICKSTART = {"student": {"epochs": 15, "patience": 4}, "augment": {"fraction": 1.0, "max_scale": 8},
@@ -56,6 +59,9 @@ LEVERS = {
         "student": {"epochs": 60, "patience": 10}, "remix": {"fraction": 2.0, "max_extra_pileup": 30}},
     "+ pile-up remixed ×4, up to +60 interactions (60 epochs)": {
         "student": {"epochs": 60, "patience": 10}, "remix": {"fraction": 4.0, "max_extra_pileup": 60}},
+    "+ pile-up remixed ×4 and 3× hotter synthetic outliers (60 epochs)": {
+        "student": {"epochs": 60, "patience": 10}, "remix": {"fraction": 4.0, "max_extra_pileup": 60},
+        "augment": {"fraction": 3.0, "max_scale": 16}},
 }
 
 
@@ -68,7 +74,8 @@ def main() -> None:
     parser.add_argument("--data", default="configs/data/demo.yaml")
     parser.add_argument("--cache", default="data")
     parser.add_argument("--seeds", type=int, default=1)
-    parser.add_argument("--students", default=",".join(STUDENTS))
+    parser.add_argument("--students", default="qkeras 32-16 @6b,hgq 32-16 @6b,lgn 1024-512 @6 thr",
+                        help=f"comma-separated, of: {', '.join(STUDENTS)}")
     parser.add_argument("--levers", default="", help="comma-separated numbers of the levers to run (0: the quickstart "
                         "recipe; default: all)")
     args = parser.parse_args()
@@ -90,6 +97,7 @@ def main() -> None:
                     "out": f"{work}/{label.replace(' ', '_')}-{len(rows)}-{time.monotonic_ns()}"})
                 start = time.perf_counter()
                 report = run_distillation(config)
+                print(f"{label}, {lever}, seed {seed}: student in {config.out}", file=sys.stderr, flush=True)
                 student, teacher = report.student_performance, report.teacher_performance
                 rows.append({
                     "retained": auc_retained(student.mean("auc", SIGNALS), teacher.mean("auc", SIGNALS)),
