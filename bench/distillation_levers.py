@@ -17,7 +17,8 @@ does, which is what the students' ΣET correlation says they lack.
 With ``--seeds N`` > 1 each row is the mean over N seeds (student initialisation and augmentation draws), AUC retained
 and kept together ± their standard error.
 
-Usage: python bench/distillation_levers.py [--data configs/data/demo.yaml] [--cache data] [--seeds 1] [--levers 0,2]
+Usage: python bench/distillation_levers.py [--data configs/data/demo.yaml] [--cache data] [--seeds 1] [--first-seed 0]
+       [--students "qkeras 32-16 @6b"] [--levers 0,2]
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def main() -> None:
     parser.add_argument("--data", default="configs/data/demo.yaml")
     parser.add_argument("--cache", default="data")
     parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds run are first-seed … first-seed + seeds − 1")
     parser.add_argument("--students", default="qkeras 32-16 @6b,hgq 32-16 @6b,lgn 1024-512 @6 thr",
                         help=f"comma-separated, of: {', '.join(STUDENTS)}")
     parser.add_argument("--levers", default="", help="comma-separated numbers of the levers to run (0: the quickstart "
@@ -87,7 +89,7 @@ def main() -> None:
         chosen = {int(i) for i in args.levers.split(",")} if args.levers else set(range(len(LEVERS)))
         for lever, extra in (item for i, item in enumerate(LEVERS.items()) if i in chosen):
             rows = []
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 settings = merged(QUICKSTART, extra)
                 config = from_mapping(DistillConfig, {
                     "data": {"path": args.data, "cache": args.cache}, "teacher": TEACHER,
