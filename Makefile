@@ -39,7 +39,7 @@ results: $(STAMP)
 	$(BIN)/flowad results $(if $(FULL),--full,) $(if $(ADDRESS),--address $(ADDRESS),) --out docs/results.md
 
 # Two pytest workers, one test file each at a time (files share their datasets, teachers and Ray sessions through
-# module fixtures): on CI's 2 cores the suite took 1,259 s against 1,574 s in one process, because most of its wall
+# module fixtures): on a 2-core machine like CI's the suite took 1,259 s against 1,574 s in one process, because most of its wall
 # time is subprocesses starting and waiting (Ray, MLflow, yosys). TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
 test: $(STAMP)

@@ -96,7 +96,7 @@ def main() -> None:
                     "student": {**STUDENTS[label], **settings["student"], "seed": seed},
                     "augment": settings["augment"], "outlier_exposure": settings["outlier_exposure"],
                     "remix": settings["remix"], "seed": seed,
-                    "out": f"{work}/{label.replace(' ', '_')}-{len(rows)}-{time.monotonic_ns()}"})
+                    "out": f"{work}/{label.replace(' ', '_')}-{seed}-{time.monotonic_ns()}"})
                 start = time.perf_counter()
                 report = run_distillation(config)
                 print(f"{label}, {lever}, seed {seed}: student in {config.out}", file=sys.stderr, flush=True)
