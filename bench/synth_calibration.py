@@ -24,7 +24,7 @@ import numpy as np
 
 from flowad.hardware.estimators import distributed_arithmetic
 from flowad.hardware.estimators.synthesis import SYNTH_BELOW_LUT
-from student_grid import HARDWARE, build
+from student_grid import HARDWARE, build, load_grid
 
 POOLED_BEFORE = 0.95
 """The single constant the code used for both families before this bench (fitted on 8 students of bench/hardware.py)."""
@@ -95,6 +95,13 @@ def main() -> None:
         mine = [r for r in rows if r["family"] == family]
         print(f"  {family}: LUT_PER_ADDER_COST = {fit_constant(mine):.3f} over {len(mine)} students "
               f"(code: {distributed_arithmetic.LUT_PER_ADDER_COST.get(family, 'none')})")
+
+    gates = [r for r in load_grid(args.grid) if r["family"] == "lgn"]
+    if gates:
+        ratios = [(r["model_lut"], r["model_lut"] / r["yosys_lut"]) for r in gates]
+        print(f"\nLogic-gate students: the closed-form `lgn` count (not fitted: nothing to hold out) / yosys over the grid's "
+              f"{len(gates)} LGN points ({min(r['yosys_lut'] for r in gates):,.0f}–{max(r['yosys_lut'] for r in gates):,.0f} "
+              f"yosys LUTs, all below the {SYNTH_BELOW_LUT:,}-LUT switch, so synth runs yosys for them): {band_summary(ratios)}")
 
 
 if __name__ == "__main__":
