@@ -3,7 +3,8 @@
 Ground truth: the student grid (bench/student_grid.py), the quickstart's space with the teacher fixed at depth 4 and
 HGQ's β at 1e-7, every configuration distilled, shipped as its design and synthesised by yosys; objectives as the
 quickstart's: validation mean AUC (max), yosys LUTs (min), latency ns (min). Its Pareto front is known exactly.
-``--families qkeras,hgq`` (the default) keeps the 20 MLP points: an LGN point takes ~10 min to distil on 2 cores.
+The default is the whole space, 30 points (an LGN point took 2–4 min to distil and 0.5–1.5 min to synthesise on
+2 cores); ``--families qkeras,hgq`` keeps the 20 MLP points.
 
 Each sampler is run by the driver's own searcher (``search.record.study_searcher.replay`` over a ``StudySearcher`` on an
 in-memory study: :func:`search.record.study.optuna_sampler` with the quickstart's 16-trial budget, the quickstart's
@@ -12,7 +13,10 @@ and the sampler asked again, one still stuck after 50 asks gets an unseen config
 one is told the point's real objectives. The hypervolume
 after N trials, as a fraction of the whole grid's, uses the driver's fixed reference (AUC ½, the part's LUT
 capacity, the 100 ns latency constraint). Mean ± standard error over seeds; the last
-column is the share of seeds that hold every point of the true front after 16 trials.
+column is the share of seeds that hold every point of the true front after 16 trials. A second table gives each
+sampler's difference from ``random`` seed by seed (every sampler's first trials are the same random draws for a
+seed, so the pairing removes most of the seed-to-seed spread): a sampler measures better than random only where that
+difference is above zero by more than two standard errors.
 
 Usage: python bench/sampler_ground_truth.py [--grid data/student-grid] [--seeds 20] (builds what the grid lacks)
 """
@@ -76,7 +80,8 @@ def main() -> None:
     parser.add_argument("--grid", default="bench/measured/student-grid")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--families", default="qkeras,hgq")
+    parser.add_argument("--families", default="qkeras,hgq,lgn")
+    parser.add_argument("--samplers", default=",".join(SAMPLERS), help="comma-separated; the paired table needs random")
     args = parser.parse_args()
     families = tuple(args.families.split(","))
     rows = build(args.data, args.cache, args.grid, args.jobs, families)
@@ -103,8 +108,9 @@ def main() -> None:
     print(f"\nHypervolume fraction of the true front's after N trials, mean ± s.e. over {args.seeds} seeds:\n")
     print("| sampler | " + " | ".join(f"N = {n}" for n in CHECKPOINTS) + " | whole front found by N = 16 | sampler ms / trial |")
     print("|---|" + "---|" * (len(CHECKPOINTS) + 2))
-    for name in SAMPLERS:
-        fractions = {n: [] for n in CHECKPOINTS}
+    per_seed = {}
+    for name in args.samplers.split(","):
+        fractions = per_seed[name] = {n: [] for n in CHECKPOINTS}
         complete, seconds = 0, []
         for seed in range(args.seeds):
             ran, wall = replay(name, seed, table, families)
@@ -116,6 +122,25 @@ def main() -> None:
         cells = [f"{np.mean(f):.3f} ± {np.std(f, ddof=1) / math.sqrt(len(f)):.3f}" for f in fractions.values()]
         print(f"| {name} | " + " | ".join(cells) + f" | {complete}/{args.seeds} | {1000 * np.mean(seconds) / TRIALS:.1f} |",
               flush=True)
+    if "random" in per_seed:
+        print_paired(per_seed, "random")
+
+
+def print_paired(per_seed: dict[str, dict[int, list[float]]], against: str) -> None:
+    """Each sampler's hypervolume fraction minus ``against``'s, seed by seed: mean ± standard error."""
+    print(f"\nDifference from {against}, paired by seed (mean ± s.e.; * where it is more than two standard errors "
+          "from zero):\n")
+    print("| sampler | " + " | ".join(f"N = {n}" for n in CHECKPOINTS[1:]) + " |")
+    print("|---|" + "---|" * (len(CHECKPOINTS) - 1))
+    for name, fractions in per_seed.items():
+        if name == against:
+            continue
+        cells = []
+        for n in CHECKPOINTS[1:]:
+            d = np.array(fractions[n]) - np.array(per_seed[against][n])
+            se = np.std(d, ddof=1) / math.sqrt(len(d))
+            cells.append(f"{np.mean(d):+.3f} ± {se:.3f}{' *' if abs(np.mean(d)) > 2 * se else ''}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -337,6 +337,16 @@ def test_a_sampler_stuck_on_seen_configurations_gets_an_unseen_one_until_the_spa
     assert [t.params["student.bits"] for t in drawn] == ran[1:3] and all(TRIAL_KEY not in t.params for t in drawn)
 
 
+def test_tpe_and_gp_start_modelling_after_the_same_random_trials():
+    """The sampler study compares TPE and GP at 4–16 trials: GP's own default (10 random trials) left it 6 modelled
+    trials of the quickstart's 16 against TPE's 12, and the docs said every sampler's random start was 4."""
+    from search.record.study import optuna_sampler
+
+    for trials, start in ((8, 4), (16, 4), (40, 10), (400, 10)):
+        assert optuna_sampler("tpe", 0, trials)._n_startup_trials == start
+        assert optuna_sampler("gp", 0, trials)._n_startup_trials == start
+
+
 @pytest.mark.parametrize("sampler", ["nsga2", "tpe", "random"])
 def test_a_replay_runs_the_searcher_itself_every_configuration_once_each_told_its_own_values(sampler):
     """The samplers are measured with this replay (bench/sampler_ground_truth.py): a copy of the searcher's rules
