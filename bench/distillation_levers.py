@@ -47,7 +47,6 @@ STUDENTS = {
     "hgq 64-32 @6b": {"family": "hgq", "widths": [64, 32], "bits": 6, "beta": 1e-7},
     "hgq 64-32 @6b β1e-8": {"family": "hgq", "widths": [64, 32], "bits": 6, "beta": 1e-8},
     "hgq 64-32 @6b β0": {"family": "hgq", "widths": [64, 32], "bits": 6, "beta": 0.0},
-    "qkeras 64-32 @8b": {"family": "qkeras", "widths": [64, 32], "bits": 8},
     "qkeras 64-32 @16b i6": {"family": "qkeras", "widths": [64, 32], "bits": 16, "integer_bits": 6},
     "lgn 1024-512 @6 thr": {"family": "lgn", "widths": [1024, 512], "bits": 6, "learning_rate": 0.01, "batch_size": 128},
 }
@@ -88,6 +87,9 @@ def main() -> None:
     parser.add_argument("--levers", default="", help="comma-separated numbers of the levers to run (0: the quickstart "
                         "recipe; default: all)")
     args = parser.parse_args()
+    unknown = [label for label in args.students.split(",") if label not in STUDENTS]
+    if unknown:
+        parser.error(f"unknown student {', '.join(unknown)} (known: {', '.join(STUDENTS)})")
     work = tempfile.mkdtemp(prefix="flowad-levers-")
     print("| student | distillation | AUC retained | AUC (teacher) | kept together | kept together on the five (of) | "
           "pure eff (teacher) | Spearman | ΣET ρ student (teacher) | epochs | s |")

@@ -15,8 +15,8 @@ after N trials, as a fraction of the whole grid's, uses the driver's fixed refer
 capacity, the 100 ns latency constraint). Mean ± standard error over seeds; the last
 column is the share of seeds that hold every point of the true front after 16 trials. A second table gives each
 sampler's difference from ``random`` seed by seed (every sampler's first trials are the same random draws for a
-seed, so the pairing removes most of the seed-to-seed spread): a sampler measures better than random only where that
-difference is above zero by more than two standard errors.
+seed): a sampler measures better than random only where that difference is above zero by more than two standard
+errors.
 
 Usage: python bench/sampler_ground_truth.py [--grid data/student-grid] [--seeds 20] (builds what the grid lacks)
 """
@@ -84,6 +84,9 @@ def main() -> None:
     parser.add_argument("--samplers", default=",".join(SAMPLERS), help="comma-separated; the paired table needs random")
     args = parser.parse_args()
     families = tuple(args.families.split(","))
+    unknown = set(args.samplers.split(",")) - set(SAMPLERS)
+    if unknown:
+        parser.error(f"unknown sampler {', '.join(sorted(unknown))} (known: {', '.join(SAMPLERS)})")
     rows = build(args.data, args.cache, args.grid, args.jobs, families)
     table = {tuple(r["key"]): (r["val_auc"], r["yosys_lut"], r["latency_ns"]) for r in rows if r["family"] in families}
     missing = {k for k in grid() if k[0] in families} - set(table)
