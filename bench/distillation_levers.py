@@ -111,11 +111,11 @@ def main() -> None:
                 print(f"{label}, {lever}, seed {seed}: student in {config.out}", file=sys.stderr, flush=True)
                 student, teacher = report.student_performance, report.teacher_performance
                 kept_by_teacher = {p: teacher.signals[p].tpr.value * teacher.signals[p].n_signal for p in SIGNALS}
+                n_five = sum(kept_by_teacher.values())
+                kept_five = sum(report.agreement[p]["kept_together"] * n for p, n in kept_by_teacher.items() if n > 0)
                 rows.append({
                     "retained": auc_retained(student.mean("auc", SIGNALS), teacher.mean("auc", SIGNALS)),
-                    "kept_five": sum(report.agreement[p]["kept_together"] * n for p, n in kept_by_teacher.items()
-                                     if n > 0) / max(sum(kept_by_teacher.values()), 1),
-                    "n_five": sum(kept_by_teacher.values()),
+                    "kept_five": kept_five / n_five if n_five > 0 else float("nan"), "n_five": n_five,
                     "auc": student.mean("auc", SIGNALS), "teacher_auc": teacher.mean("auc", SIGNALS),
                     "kept": report.fidelity["kept_together"], "pure": student.mean("pure_tpr", SIGNALS),
                     "teacher_pure": teacher.mean("pure_tpr", SIGNALS),

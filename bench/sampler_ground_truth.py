@@ -29,11 +29,10 @@ import time
 
 import numpy as np
 
-from search.space.search_config import Constraint
+from search.space.search_config import SAMPLERS, Constraint
 from search.front.pareto import fixed_reference, hypervolume, pareto_mask
 from student_grid import DIRECTIONS, HARDWARE, SPACE, build, grid, point_key
 
-SAMPLERS = ("nsga2", "tpe", "random", "gp")
 TRIALS = 16
 """The quickstart's budget (configs/search/quickstart.yaml)."""
 CHECKPOINTS = (4, 8, 12, 16)

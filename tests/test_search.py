@@ -345,6 +345,8 @@ def test_tpe_and_gp_start_modelling_after_the_same_random_trials():
     for trials, start in ((8, 4), (16, 4), (40, 10), (400, 10)):
         assert optuna_sampler("tpe", 0, trials)._n_startup_trials == start
         assert optuna_sampler("gp", 0, trials)._n_startup_trials == start
+    with pytest.raises(ValueError, match="unknown sampler 'gps'"):
+        optuna_sampler("gps", 0, 16)  # once, any unknown name ran random sampling without a word
 
 
 @pytest.mark.parametrize("sampler", ["nsga2", "tpe", "random"])

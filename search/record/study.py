@@ -83,7 +83,10 @@ def optuna_sampler(name: str, seed: int, trials: int, population: int | None = N
         return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup)
     if name == "gp":
         return optuna.samplers.GPSampler(seed=seed, n_startup_trials=startup)
-    return optuna.samplers.RandomSampler(seed=seed)
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    # a search config checks its sampler's name first; a bench or a replay that does not must not get random silently
+    raise ValueError(f"unknown sampler {name!r} (known: nsga2, tpe, gp, random)")
 
 
 IN_MEMORY = "memory://"
