@@ -111,6 +111,63 @@ def test_pileup_remixing_adds_whole_interactions_to_the_regions_and_saturates():
         remixed(np.zeros((10, 57), np.float32), pool, RemixConfig(fraction=1.0), np.random.default_rng(0))
 
 
+def test_deposit_injection_adds_the_drawn_energy_in_one_region_or_two_neighbours():
+    from flowad.distill.injection import InjectionConfig, injected
+
+    x = np.zeros((300, 18, 14), np.uint16)
+    one = InjectionConfig(fraction=1.0, max_deposits=1, min_gev=40.0, max_gev=40.0)
+    copies = injected(x, one, region_lsb_gev=0.5, saturation=1023, rng=np.random.default_rng(0))
+    assert copies.shape == x.shape and copies.dtype == np.uint16
+    flat = copies.reshape(300, -1).astype(np.int64)
+    assert np.all((flat.sum(1) >= 79) & (flat.sum(1) <= 80))  # 40 GeV = 80 counts of 0.5 GeV, two regions floored
+    for image in copies:
+        hit = np.argwhere(image > 0)
+        assert 1 <= len(hit) <= 2 and image.max() >= 40  # at least half of it in the hit region
+        if len(hit) == 2:
+            d_eta, d_phi = np.abs(hit[0] - hit[1])
+            assert (d_eta, min(d_phi, 14 - d_phi)) in ((1, 0), (0, 1))  # a neighbour, φ wrapping
+    many = injected(x, InjectionConfig(fraction=0.5, max_deposits=4), 1.0, 1023, np.random.default_rng(1))
+    deposits = (many.reshape(150, -1) > 0).sum(1)
+    assert len(many) == 150 and deposits.min() >= 1 and deposits.max() <= 8
+    hot = injected(x, InjectionConfig(fraction=0.1, max_deposits=1, min_gev=5000.0, max_gev=5000.0), 1.0, 1023,
+                   np.random.default_rng(2))
+    assert hot.max() == 1023  # saturated, never wrapped
+    assert len(injected(x, InjectionConfig(), 1.0, 1023, np.random.default_rng(0))) == 0
+    with pytest.raises(Exception, match="calo view"):
+        injected(np.zeros((10, 57), np.float32), one, 1.0, 1023, np.random.default_rng(0))
+
+
+def test_tail_mining_keeps_only_remixed_crossings_its_score_puts_above_the_natural_quantile():
+    from flowad.distill.tail_mining import TailMiningConfig, mined_tail
+
+    pool = one_event_pool(7.0)  # each added interaction: +14 counts
+    x = np.random.default_rng(1).poisson(3, (2000, 18, 14)).astype(np.uint16)
+
+    def sum_et(a):
+        return a.reshape(len(a), -1).sum(1).astype(np.float64)
+
+    natural = sum_et(x)
+    config = TailMiningConfig(candidates=3.0, quantile=0.99, max_extra_pileup=4)
+    kept, scores = mined_tail(x, natural, pool, sum_et, config, np.random.default_rng(2))
+    threshold = np.quantile(natural, 0.99)
+    assert kept.dtype == x.dtype and kept.shape[1:] == x.shape[1:]
+    np.testing.assert_array_equal(scores, sum_et(kept))  # labelled by the score, not by anything else
+    assert np.all(scores > threshold)
+    # truth: a candidate is a natural crossing plus 14 k counts, k ~ Poisson(λ), λ ~ U[0, 4]; its chance to pass the
+    # threshold, averaged over crossings and k by direct enumeration
+    rng = np.random.default_rng(3)
+    lam = rng.uniform(0, 4, 200_000)
+    k = rng.poisson(lam)
+    expected = np.mean(natural[rng.integers(0, len(x), len(k))] + 14 * k > threshold) * 3 * len(x)
+    assert abs(len(kept) - expected) < 4 * np.sqrt(expected)  # ~33 % of 6,000, where natural crossings give 1 %
+    # a score no candidate passes keeps nothing; mining off keeps nothing and draws nothing
+    assert len(mined_tail(x, natural, pool, lambda a: np.zeros(len(a)), config, np.random.default_rng(2))[0]) == 0
+    off = mined_tail(x, natural, pool, sum_et, TailMiningConfig(), np.random.default_rng(2))
+    assert len(off[0]) == len(off[1]) == 0
+    with pytest.raises(Exception, match="candidates"):
+        TailMiningConfig(candidates=-1)
+
+
 def test_a_remixed_crossing_carries_the_energy_of_one_simulated_whole(micro_dataset, tmp_path):
     """Truth: the same interactions digitised together, as the generator makes a crossing."""
     from flowad.data.pileup import attach, empty_deposits
@@ -145,6 +202,7 @@ def test_a_distillation_trains_on_remixed_crossings_labelled_by_its_teacher(micr
     from dataclasses import replace
 
     from flowad.distill import DataSource
+    from flowad.distill.injection import InjectionConfig
     from flowad.distill.run import with_augmented
     from flowad.errors import FlowadInputError
 
@@ -156,9 +214,21 @@ def test_a_distillation_trains_on_remixed_crossings_labelled_by_its_teacher(micr
     assert len(x_all) == len(s_all) == 3 * len(x) and np.array_equal(x_all[:len(x)], x)
     np.testing.assert_allclose(s_all[len(x):], prepared.teacher.score(x_all[len(x):]), rtol=1e-5)  # the teacher's labels
     assert x_all[len(x):].reshape(2 * len(x), -1).sum(1).mean() > x.reshape(len(x), -1).sum(1).mean()  # more pile-up
-    objects = replace(config, teacher=TeacherConfig(**{**TEACHER, "view": "objects"}))
-    with pytest.raises(FlowadInputError, match="calo view"):
-        with_augmented(x, s, prepared.teacher, objects, "train", prepared.dataset)
+    mining = from_mapping(DistillConfig, {"data": {"path": str(micro_dataset)}, "teacher": TEACHER,
+                                          "student": {"family": "qkeras"},
+                                          "tail_mining": {"candidates": 5.0, "quantile": 0.9}})
+    x_mined, s_mined = with_augmented(x, s, prepared.teacher, mining, "train", prepared.dataset)
+    assert len(x_mined) > len(x) and np.array_equal(x_mined[:len(x)], x)
+    np.testing.assert_allclose(s_mined[len(x):], prepared.teacher.score(x_mined[len(x):]), rtol=1e-5)
+    assert np.all(s_mined[len(x):] > np.quantile(s, 0.9))  # only the teacher's tail is kept
+    injecting = replace(config, remix=replace(config.remix, fraction=0.0), injection=InjectionConfig(fraction=0.5))
+    x_inj, s_inj = with_augmented(x, s, prepared.teacher, injecting, "train", prepared.dataset)
+    assert len(x_inj) == len(x) + round(0.5 * len(x))
+    np.testing.assert_allclose(s_inj[len(x):], prepared.teacher.score(x_inj[len(x):]), rtol=1e-5)
+    for remixing in (config, mining, injecting):
+        objects = replace(remixing, teacher=TeacherConfig(**{**TEACHER, "view": "objects"}))
+        with pytest.raises(FlowadInputError, match="calo view"):
+            with_augmented(x, s, prepared.teacher, objects, "train", prepared.dataset)
 
 
 @pytest.mark.slow

@@ -1,6 +1,7 @@
 import math
 
 import numpy as np
+import pytest
 
 from flowad.metrics import emd, roc_auc, spearman, tpr_at_rate
 from flowad.metrics.plots import plot_roc, plot_scores
@@ -37,6 +38,40 @@ def test_agreement_metrics():
     assert emd(x, x) == 0 and abs(emd(x, x + 2) - 2) < 1e-9
     assert spearman(x, x**3) == 1.0 and spearman(x, -x) == -1.0
     assert spearman(x, np.zeros_like(x)) == 0.0
+
+
+def test_pure_efficiency_retained_is_one_for_any_ranking_of_the_teacher_and_falls_for_a_worse_student():
+    from flowad.metrics.agreement import pure_efficiency_retained
+    from flowad.metrics.rates import pure_rate_threshold
+
+    rng = np.random.default_rng(0)
+    zerobias = rng.normal(0.0, 1.0, 200_000)
+    zb_menu = rng.random(200_000) < 0.01
+    signals = {"a": rng.normal(3.0, 1.0, 20_000), "b": rng.normal(2.0, 1.0, 20_000)}
+    menus = {name: rng.random(len(x)) < 0.1 for name, x in signals.items()}
+
+    def retained(transform):
+        return pure_efficiency_retained(zerobias, transform(zerobias), zb_menu, signals,
+                                        {n: transform(x) for n, x in signals.items()}, menus, rate_khz=30.0)
+
+    same = retained(lambda x: 3.0 * x + 7.0)  # the same ranking: the same events kept, in every replica
+    for name in ("a", "b", "pooled"):
+        assert same[name].value == same[name].low == same[name].high == 1.0
+    # a student that adds noise of the teacher's own spread keeps less; truth from the cuts directly
+    noise = {n: rng.normal(0.0, 1.0, len(x)) for n, x in {**signals, "zb": zerobias}.items()}
+    noisy = pure_efficiency_retained(zerobias, zerobias + noise["zb"], zb_menu, signals,
+                                     {n: x + noise[n] for n, x in signals.items()}, menus, rate_khz=30.0)
+    t_cut = pure_rate_threshold(zerobias, zb_menu, 30.0).value
+    s_cut = pure_rate_threshold(zerobias + noise["zb"], zb_menu, 30.0).value
+    truth = np.mean((signals["a"] + noise["a"] > s_cut) & ~menus["a"]) / np.mean((signals["a"] > t_cut) & ~menus["a"])
+    assert noisy["a"].value == pytest.approx(truth)
+    assert noisy["pooled"].high < 0.95 and noisy["a"].low < noisy["a"].value < noisy["a"].high
+    inverted = retained(lambda x: -x)
+    assert inverted["pooled"].value < 0.01
+    # a teacher that keeps nothing leaves the ratio undefined, not 0 or infinite
+    nothing = pure_efficiency_retained(zerobias, zerobias, zb_menu, {"c": np.full(100, -10.0)}, {"c": np.full(100, 5.0)},
+                                       {"c": np.zeros(100, bool)}, rate_khz=30.0)
+    assert np.isnan(nothing["c"].value) and np.isnan(nothing["pooled"].value)
 
 
 def test_kept_together_counts_only_what_the_teachers_cut_keeps():

@@ -120,6 +120,14 @@ def view_full_scale(path: str | Path, view: str) -> float | None:
     return float(2 ** int(detector.get("region_bits", 10)) - 1)
 
 
+def calo_region_lsb_gev(path: str | Path) -> float:
+    """GeV per count of the calo view's region ET in a generated dataset (the detector default, 1, elsewhere)."""
+    config = Path(path) / "config.json"
+    if not config.is_file():
+        return 1.0
+    return float(json.loads(config.read_text()).get("detector", {}).get("region_lsb_gev", 1.0))
+
+
 def read_adc2021(path: str | Path) -> np.ndarray:
     """(N, 57) float32 objects from an ADC2021 HDF5 file (``Particles`` (N, 19, 3|4) or (N, 57))."""
     import h5py

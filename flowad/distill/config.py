@@ -6,8 +6,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flowad.distill.augment import AugmentConfig
+from flowad.distill.injection import InjectionConfig
 from flowad.distill.outliers import OutlierExposureConfig
 from flowad.distill.remix import RemixConfig
+from flowad.distill.tail_mining import TailMiningConfig
 from flowad.distill.target import TargetConfig
 from flowad.errors import check
 from flowad.metrics.menu import MENUS, MenuConfig
@@ -63,10 +65,14 @@ class DistillConfig:
     loss: str = "mae"
     outlier_exposure: OutlierExposureConfig = field(default_factory=OutlierExposureConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    injection: InjectionConfig = field(default_factory=InjectionConfig)
+    """Teacher-labelled copies of crossings with a few localised deposits added (calo view only)."""
     remix: RemixConfig = field(default_factory=RemixConfig)
     """Teacher-labelled copies of crossings with more pile-up from the split's pool (calo view only)."""
+    tail_mining: TailMiningConfig = field(default_factory=TailMiningConfig)
+    """Remixed crossings kept only where the teacher scores them in its tail, near the rate cut (calo view only)."""
     seed: int = 0
-    """Seed of the augmentation and remixing draws."""
+    """Seed of the augmentation, injection, remixing and mining draws."""
     rate_khz: float = 3.0
     early_stopping_events: int = 20_000
     """Validation ZeroBias events (before augmentation) whose loss decides the student's early stopping (0: all);

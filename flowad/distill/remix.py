@@ -71,10 +71,16 @@ class PileupPool:
 
 def remixed(x: np.ndarray, pool: PileupPool, config: RemixConfig, rng: np.random.Generator) -> np.ndarray:
     """``fraction × len(x)`` crossings drawn from ``x`` (calo counts, (N, 18, 14)) with more pile-up added."""
+    return remixed_copies(x, pool, int(round(config.fraction * len(x))), config.max_extra_pileup, rng)
+
+
+def remixed_copies(x: np.ndarray, pool: PileupPool, n: int, max_extra_pileup: float,
+                   rng: np.random.Generator) -> np.ndarray:
+    """``n`` crossings drawn from ``x`` (calo counts, (N, 18, 14)), each with Poisson(λ) more pool interactions,
+    λ uniform in [0, ``max_extra_pileup``]."""
     check(x.ndim == 3, "view", "pile-up remixing needs the calo view (object features are not additive)")
-    n = int(round(config.fraction * len(x)))
     picked = x[rng.integers(0, len(x), n)].astype(np.float64)
-    extra = rng.poisson(rng.uniform(0.0, config.max_extra_pileup, n))
+    extra = rng.poisson(rng.uniform(0.0, max_extra_pileup, n))
     saturation = 2**pool.detector.region_bits - 1
     for start in range(0, n, CHUNK_CROSSINGS):
         stop = min(n, start + CHUNK_CROSSINGS)

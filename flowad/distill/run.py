@@ -27,11 +27,13 @@ from filelock import FileLock
 from flowad.atomic import atomic_path, write_text_atomic
 from flowad.data import generate, load, load_config
 from flowad.data.generate import default_workers
-from flowad.data.readers import dataset_identity, view_full_scale
+from flowad.data.readers import calo_region_lsb_gev, dataset_identity, view_full_scale
 from flowad.distill.config import DataSource, DistillConfig, TeacherRunConfig
 from flowad.distill.augment import energy_scaled
+from flowad.distill.injection import injected
 from flowad.distill.outliers import sample_weights
 from flowad.distill.remix import PileupPool, remixed
+from flowad.distill.tail_mining import mined_tail
 from flowad.distill.target import TargetTransform
 from flowad.errors import FlowadInputError
 from flowad.hashing import content_hash, derive_seed
@@ -207,19 +209,30 @@ def run_teacher(config: TeacherRunConfig, rate_khz: float = 3.0, split: str = "t
 
 def with_augmented(x: np.ndarray, scores: np.ndarray, teacher: Teacher, config: DistillConfig, split: str,
                    dataset: Path) -> tuple[np.ndarray, np.ndarray]:
-    """``x`` and its teacher scores, plus teacher-scored energy-scaled copies (:mod:`~flowad.distill.augment`) and
-    pile-up remixed copies (:mod:`~flowad.distill.remix`, from ``split``'s own pool in ``dataset``)."""
+    """``x`` and its teacher scores, plus teacher-scored energy-scaled copies (:mod:`~flowad.distill.augment`),
+    copies with localised deposits injected (:mod:`~flowad.distill.injection`), pile-up remixed copies (:mod:`~flowad.distill.remix`, from ``split``'s own pool in ``dataset``) and remixed
+    crossings mined from the teacher's tail (:mod:`~flowad.distill.tail_mining`, the same pool)."""
     rng = np.random.default_rng(derive_seed(config.seed, "augment", split))
     extra = [energy_scaled(x, config.teacher.view, config.augment, rng)]
-    if config.remix.fraction > 0:
+    remixing = config.remix.fraction > 0 or config.tail_mining.candidates > 0
+    if remixing and config.teacher.view != "calo":
+        raise FlowadInputError(f"pile-up remixing needs the calo view (the teacher reads {config.teacher.view!r})")
+    if config.injection.fraction > 0:
         if config.teacher.view != "calo":
-            raise FlowadInputError(f"pile-up remixing needs the calo view (the teacher reads {config.teacher.view!r})")
-        extra.append(remixed(x, PileupPool.of(dataset, split), config.remix,
-                             np.random.default_rng(derive_seed(config.seed, "remix", split))))
+            raise FlowadInputError(f"deposit injection needs the calo view (the teacher reads {config.teacher.view!r})")
+        extra.append(injected(x, config.injection, calo_region_lsb_gev(dataset), int(view_full_scale(dataset, "calo") or 1023),
+                              np.random.default_rng(derive_seed(config.seed, "injection", split))))
+    pool = PileupPool.of(dataset, split) if remixing else None
+    if config.remix.fraction > 0:
+        extra.append(remixed(x, pool, config.remix, np.random.default_rng(derive_seed(config.seed, "remix", split))))
     extra = [e for e in extra if len(e)]
-    if not extra:
+    mined_x, mined_s = (mined_tail(x, scores, pool, teacher.score, config.tail_mining,
+                                   np.random.default_rng(derive_seed(config.seed, "tail mining", split)))
+                        if config.tail_mining.candidates > 0 else (x[:0], scores[:0]))
+    if not extra and not len(mined_x):
         return x, scores
-    return np.concatenate([x, *extra]), np.concatenate([scores, *(teacher.score(e) for e in extra)])
+    return (np.concatenate([x, *extra, mined_x]),
+            np.concatenate([scores, *(teacher.score(e) for e in extra), mined_s]))
 
 
 @dataclass
