@@ -209,25 +209,28 @@ def run_teacher(config: TeacherRunConfig, rate_khz: float = 3.0, split: str = "t
 
 def with_augmented(x: np.ndarray, scores: np.ndarray, teacher: Teacher, config: DistillConfig, split: str,
                    dataset: Path) -> tuple[np.ndarray, np.ndarray]:
-    """``x`` and its teacher scores, plus teacher-scored energy-scaled copies (:mod:`~flowad.distill.augment`),
-    copies with localised deposits injected (:mod:`~flowad.distill.injection`), pile-up remixed copies (:mod:`~flowad.distill.remix`, from ``split``'s own pool in ``dataset``) and remixed
-    crossings mined from the teacher's tail (:mod:`~flowad.distill.tail_mining`, the same pool)."""
-    rng = np.random.default_rng(derive_seed(config.seed, "augment", split))
-    extra = [energy_scaled(x, config.teacher.view, config.augment, rng)]
-    remixing = config.remix.fraction > 0 or config.tail_mining.candidates > 0
-    if remixing and config.teacher.view != "calo":
-        raise FlowadInputError(f"pile-up remixing needs the calo view (the teacher reads {config.teacher.view!r})")
+    """``x`` and its teacher scores, plus teacher-scored copies: energy-scaled (:mod:`~flowad.distill.augment`), with
+    localised deposits injected (:mod:`~flowad.distill.injection`), pile-up remixed (:mod:`~flowad.distill.remix`,
+    from ``split``'s own pool in ``dataset``), and remixed crossings mined from the teacher's tail
+    (:mod:`~flowad.distill.tail_mining`, the same pool)."""
+    calo_only = {"deposit injection": config.injection.fraction > 0, "pile-up remixing": config.remix.fraction > 0,
+                 "tail mining": config.tail_mining.candidates > 0}
+    wanted = [name for name, on in calo_only.items() if on]
+    if wanted and config.teacher.view != "calo":
+        raise FlowadInputError(f"{wanted[0]} needs the calo view (the teacher reads {config.teacher.view!r})")
+
+    def draws(what: str) -> np.random.Generator:
+        return np.random.default_rng(derive_seed(config.seed, what, split))
+
+    extra = [energy_scaled(x, config.teacher.view, config.augment, draws("augment"))]
     if config.injection.fraction > 0:
-        if config.teacher.view != "calo":
-            raise FlowadInputError(f"deposit injection needs the calo view (the teacher reads {config.teacher.view!r})")
-        extra.append(injected(x, config.injection, calo_region_lsb_gev(dataset), int(view_full_scale(dataset, "calo") or 1023),
-                              np.random.default_rng(derive_seed(config.seed, "injection", split))))
-    pool = PileupPool.of(dataset, split) if remixing else None
+        extra.append(injected(x, config.injection, calo_region_lsb_gev(dataset),
+                              int(view_full_scale(dataset, "calo") or 1023), draws("injection")))
+    pool = PileupPool.of(dataset, split) if calo_only["pile-up remixing"] or calo_only["tail mining"] else None
     if config.remix.fraction > 0:
-        extra.append(remixed(x, pool, config.remix, np.random.default_rng(derive_seed(config.seed, "remix", split))))
+        extra.append(remixed(x, pool, config.remix, draws("remix")))
     extra = [e for e in extra if len(e)]
-    mined_x, mined_s = (mined_tail(x, scores, pool, teacher.score, config.tail_mining,
-                                   np.random.default_rng(derive_seed(config.seed, "tail mining", split)))
+    mined_x, mined_s = (mined_tail(x, scores, pool, teacher.score, config.tail_mining, draws("tail mining"))
                         if config.tail_mining.candidates > 0 else (x[:0], scores[:0]))
     if not extra and not len(mined_x):
         return x, scores
