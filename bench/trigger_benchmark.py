@@ -28,7 +28,6 @@ from pathlib import Path
 
 import json
 import math
-import sys
 
 from flowad.data import load
 from flowad.distill import DataSource, prepare
@@ -76,6 +75,9 @@ def main() -> None:
     for directory in args.students:
         if not (Path(directory, "student").is_dir() and Path(directory, "metrics.json").is_file()):
             parser.error(f"{directory}: not a distillation output (needs student/ and metrics.json)")
+        distilled_on = json.loads(Path(directory, "metrics.json").read_text()).get("data", "")
+        if Path(distilled_on).resolve() != Path(args.data).resolve():
+            parser.error(f"{directory}: distilled on {distilled_on}, not on {args.data}")
 
     start = time.perf_counter()
     reference = reference_for(Path(args.data), "zerobias", ("val", "test"), args.cache, MENUS[args.menu]())
@@ -117,8 +119,6 @@ def main() -> None:
 def student_scores(directory: Path, data: Path, cache: str) -> tuple[str, dict, dict]:
     """A distilled student's name, its scores of every process on val and test of ``data``, and its own teacher's."""
     record = json.loads((directory / "metrics.json").read_text())
-    if Path(record["data"]).resolve() != data.resolve():
-        sys.exit(f"{directory}: distilled on {record['data']}, not on {data}")
     student = load_student(directory / "student")
     arrays = load(data, record["view"], splits=("val", "test"))
     teacher_path = Path(record["teacher"])
