@@ -21,24 +21,22 @@ Usage: python bench/trigger_benchmark.py [--data data/demo] [--cache data] [--te
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import time
 from dataclasses import replace
 from pathlib import Path
 
-import json
-import math
-
 from flowad.data import load
 from flowad.distill import DataSource, prepare
 from flowad.distill.run import REPORT_SPLITS, cached_scores
 from flowad.metrics.agreement import auc_retained, pure_efficiency_retained
-from flowad.student import load_student
-from flowad.teacher import Teacher
 from flowad.metrics.ceiling import CeilingConfig, ceiling_scores
 from flowad.metrics.menu import MENUS
 from flowad.metrics.reference import BASELINES, reference_for
-from flowad.teacher import TeacherConfig
+from flowad.student import load_student
+from flowad.teacher import Teacher, TeacherConfig
 from search.results.benchmark import benchmark
 
 QUICKSTART_TEACHER = {"kind": "flow", "view": "calo", "architecture": "maf", "hidden": 128,

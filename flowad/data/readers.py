@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from flowad.configio import from_mapping
+from flowad.data.config import DetectorConfig
 from flowad.data.generate import MANIFEST
 from flowad.data.storage import VIEW_SHAPES, read_events, read_metadata, read_weights
 from flowad.data.views import N_OBJECT_FEATURES
@@ -109,23 +111,19 @@ def load_weights(path: str | Path, process: str, splits: Sequence[str]) -> dict[
     return {s: np.concatenate(w) for s, w in parts.items()}
 
 
+def dataset_detector(path: str | Path) -> DetectorConfig | None:
+    """The detector settings a generated dataset was digitised with; None for anything else (a shard, a real file)."""
+    config = Path(path) / "config.json"
+    if not config.is_file():
+        return None
+    return from_mapping(DetectorConfig, json.loads(config.read_text()).get("detector", {}))
+
+
 def view_full_scale(path: str | Path, view: str) -> float | None:
     """The largest value a view's inputs can take in a generated dataset: the calo view's region ET saturates at
     ``2**region_bits − 1`` counts. None for the object view and for files without a detector config."""
-    path = Path(path)
-    config = path / "config.json"
-    if view != "calo" or not path.is_dir() or not config.is_file():
-        return None
-    detector = json.loads(config.read_text()).get("detector", {})
-    return float(2 ** int(detector.get("region_bits", 10)) - 1)
-
-
-def calo_region_lsb_gev(path: str | Path) -> float:
-    """GeV per count of the calo view's region ET in a generated dataset (the detector default, 1, elsewhere)."""
-    config = Path(path) / "config.json"
-    if not config.is_file():
-        return 1.0
-    return float(json.loads(config.read_text()).get("detector", {}).get("region_lsb_gev", 1.0))
+    detector = dataset_detector(path) if view == "calo" else None
+    return None if detector is None else float(2**detector.region_bits - 1)
 
 
 def read_adc2021(path: str | Path) -> np.ndarray:

@@ -27,7 +27,8 @@ from filelock import FileLock
 from flowad.atomic import atomic_path, write_text_atomic
 from flowad.data import generate, load, load_config
 from flowad.data.generate import default_workers
-from flowad.data.readers import calo_region_lsb_gev, dataset_identity, view_full_scale
+from flowad.data.config import DetectorConfig
+from flowad.data.readers import dataset_detector, dataset_identity, view_full_scale
 from flowad.distill.config import DataSource, DistillConfig, TeacherRunConfig
 from flowad.distill.augment import energy_scaled
 from flowad.distill.injection import injected
@@ -213,29 +214,30 @@ def with_augmented(x: np.ndarray, scores: np.ndarray, teacher: Teacher, config: 
     localised deposits injected (:mod:`~flowad.distill.injection`), pile-up remixed (:mod:`~flowad.distill.remix`,
     from ``split``'s own pool in ``dataset``), and remixed crossings mined from the teacher's tail
     (:mod:`~flowad.distill.tail_mining`, the same pool)."""
-    calo_only = {"deposit injection": config.injection.fraction > 0, "pile-up remixing": config.remix.fraction > 0,
-                 "tail mining": config.tail_mining.candidates > 0}
-    wanted = [name for name, on in calo_only.items() if on]
+    injecting, remixing, mining = (config.injection.fraction > 0, config.remix.fraction > 0,
+                                   config.tail_mining.candidates > 0)
+    wanted = [name for name, on in (("deposit injection", injecting), ("pile-up remixing", remixing),
+                                    ("tail mining", mining)) if on]
     if wanted and config.teacher.view != "calo":
         raise FlowadInputError(f"{wanted[0]} needs the calo view (the teacher reads {config.teacher.view!r})")
 
     def draws(what: str) -> np.random.Generator:
         return np.random.default_rng(derive_seed(config.seed, what, split))
 
-    extra = [energy_scaled(x, config.teacher.view, config.augment, draws("augment"))]
-    if config.injection.fraction > 0:
-        extra.append(injected(x, config.injection, calo_region_lsb_gev(dataset),
-                              int(view_full_scale(dataset, "calo") or 1023), draws("injection")))
-    pool = PileupPool.of(dataset, split) if calo_only["pile-up remixing"] or calo_only["tail mining"] else None
-    if config.remix.fraction > 0:
-        extra.append(remixed(x, pool, config.remix, draws("remix")))
-    extra = [e for e in extra if len(e)]
-    mined_x, mined_s = (mined_tail(x, scores, pool, teacher.score, config.tail_mining, draws("tail mining"))
-                        if config.tail_mining.candidates > 0 else (x[:0], scores[:0]))
-    if not extra and not len(mined_x):
+    copies = [energy_scaled(x, config.teacher.view, config.augment, draws("augment"))]
+    if injecting:
+        detector = dataset_detector(dataset) or DetectorConfig()
+        copies.append(injected(x, config.injection, detector.region_lsb_gev, 2**detector.region_bits - 1,
+                               draws("injection")))
+    pool = PileupPool.of(dataset, split) if remixing or mining else None
+    if remixing:
+        copies.append(remixed(x, pool, config.remix, draws("remix")))
+    labelled = [(x, scores)] + [(c, teacher.score(c)) for c in copies if len(c)]
+    if mining:
+        labelled.append(mined_tail(x, scores, pool, teacher.score, config.tail_mining, draws("tail mining")))
+    if len(labelled) == 1:
         return x, scores
-    return (np.concatenate([x, *extra, mined_x]),
-            np.concatenate([scores, *(teacher.score(e) for e in extra), mined_s]))
+    return np.concatenate([a for a, _ in labelled]), np.concatenate([s for _, s in labelled])
 
 
 @dataclass
