@@ -52,6 +52,8 @@ STUDENTS = {
     "hgq 64-32 @6b β0": {"family": "hgq", "widths": [64, 32], "bits": 6, "beta": 0.0},
     "qkeras 64-32 @16b i6": {"family": "qkeras", "widths": [64, 32], "bits": 16, "integer_bits": 6},
     "lgn 1024-512 @6 thr": {"family": "lgn", "widths": [1024, 512], "bits": 6, "learning_rate": 0.01, "batch_size": 128},
+    "lgn 1024-512 @6 thr pus": {"family": "lgn", "widths": [1024, 512], "bits": 6, "learning_rate": 0.01, "batch_size": 128,
+                                "pileup_subtraction": True},
 }
 QUICKSTART = {"student": {"epochs": 15, "patience": 4}, "augment": {"fraction": 1.0, "max_scale": 8},
               "outlier_exposure": {"quantile": 0.99, "factor": 1.0}, "remix": {}}

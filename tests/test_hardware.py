@@ -162,6 +162,26 @@ def test_lgn_verilog_simulates_to_the_discrete_network(tmp_path):
     assert report.n_events == 400 and report.bit_exact, report
 
 
+@needs_icarus
+def test_pileup_subtracting_lgn_verilog_simulates_to_the_discrete_network(tmp_path):
+    """The binary-searched pile-up level of the firmware is the model's, where the cap binds and where it does not."""
+    from flowad.student.lgn import pileup_level
+
+    student = trained("lgn", widths=(64, 32), bits=3, learning_rate=0.02, pileup_subtraction=True)
+    design = build_design(student, DA, tmp_path)
+    assert design.latency_cycles == 4 + 4  # 4 binary-search steps of the 4-bit level, then as without
+    plain = trained_lgn()
+    assert design.facts["pileup_luts"] > 0 and "pileup_luts" in build_design(plain, DA, tmp_path / "plain").facts
+    assert design.facts["ff"] > 3 * 252 * 10  # every word is held for the search's steps
+    x, _ = synthetic(200, 6)
+    hot = np.minimum(x.astype(np.int64) * 16, 1023).astype(np.uint16)
+    events = np.concatenate([x, hot])
+    levels = pileup_level(student.inputs.words(events))
+    assert (levels == 15).any() and len(np.unique(levels)) > 4
+    report = verify_design(student, design, events)
+    assert report.n_events == 400 and report.bit_exact, report
+
+
 def test_lgn_verilog_writes_only_the_live_cone_and_simulates_to_the_network(tmp_path):
     from flowad.hardware.lgn_verilog import live_cone, resources, simulate, verilog
 

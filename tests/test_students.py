@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from flowad.configio import from_mapping
-from flowad.errors import ConfigError
+from flowad.configio import from_mapping, to_plain
+from flowad.errors import ConfigError, FlowadInputError
 from flowad.student import StudentConfig, build_student, load_student
 from flowad.student.inputs import FixedPointInputs
 from flowad.student.lgn import GATE_NAMES, discrete_gates, relaxed_gates
@@ -84,6 +84,8 @@ def test_discrete_gates_are_the_hard_limit_of_the_relaxation():
 @pytest.mark.parametrize("spec, key", [
     ({"family": "bnn"}, "family"), ({"bits": 0}, "bits"), ({"bits": 33}, "bits"),
     ({"widths": [0]}, "widths[0]"), ({"widths": []}, "widths"), ({"device": "tpu"}, "device"), ({"family": "qkeras", "bits": 4, "integer_bits": 4}, "integer_bits"),
+    ({"family": "qkeras", "pileup_subtraction": True}, "pileup_subtraction"),
+    ({"family": "hgq", "pileup_subtraction": True}, "pileup_subtraction"),
 ])
 def test_bad_student_configs(spec, key):
     with pytest.raises(ConfigError) as info:
@@ -128,3 +130,40 @@ def test_lgn_thermometer_thresholds_reach_the_tail():
     for bits in (2, 4, 8):
         q = thermometer_quantiles(bits)
         assert q[-1] == pytest.approx(0.999) and np.all(np.diff(q) > 0)
+
+
+def test_pileup_level_is_the_capped_upper_median():
+    """Against its definition, enumerated: the largest k ≤ cap with at least ⌈N/2⌉ words ≥ k."""
+    from flowad.student.lgn import pileup_level, pileup_subtracted
+
+    rng = np.random.default_rng(5)
+    for n_words in (7, 8, 252):
+        words = rng.poisson(rng.uniform(0.5, 20.0, (300, 1)), (300, n_words)).astype(np.int64)
+        truth = np.array([max(k for k in range(16) if (row >= k).sum() >= (n_words + 1) // 2) for row in words])
+        assert np.array_equal(pileup_level(words), truth)
+        assert (truth == 15).any() and (truth < 15).any()  # the cap binds on some events and not on others
+        odd = n_words % 2 == 1
+        uncapped = truth < 15
+        if odd:  # an odd count's upper median is the median
+            assert np.array_equal(truth[uncapped], np.median(words, axis=1)[uncapped])
+        np.testing.assert_array_equal(pileup_subtracted(words), np.maximum(words - truth[:, None], 0))
+
+
+def test_lgn_subtracting_pileup_reads_each_event_less_its_level():
+    """Two events that differ only by a uniform pile-up offset look the same to the student; unsigned inputs only."""
+    x, t = synthetic(400, 7)
+    config = from_mapping(StudentConfig, {"family": "lgn", "widths": [64, 32], "bits": 3, "epochs": 2,
+                                          "input_full_scale": 1023, "pileup_subtraction": True})
+    student = build_student(config)
+    student.fit(x, t, x[:100], t[:100])
+    quiet = np.zeros((1, 18, 14), np.uint16)
+    quiet[0, 3, 4], quiet[0, 9, 2] = 40, 25
+    assert student.gate_list()["pileup"] == {"cap": 15, "rank": 126}
+    np.testing.assert_array_equal(student.comparator_inputs(quiet + 6), student.comparator_inputs(quiet))
+    assert student.predict(quiet + 6)[0] == student.predict(quiet)[0]
+    plain = build_student(from_mapping(StudentConfig, {**to_plain(config), "pileup_subtraction": False}))
+    plain.fit(x, t, x[:100], t[:100])
+    assert plain.gate_list()["pileup"] is None and "pus" in type(student).label(config)
+    assert not np.array_equal(plain.comparator_inputs(quiet + 6), plain.comparator_inputs(quiet))
+    with pytest.raises(FlowadInputError, match="non-negative inputs"):
+        build_student(config).fit(x.astype(np.float32) - 1.0, t, x[:100].astype(np.float32), t[:100])

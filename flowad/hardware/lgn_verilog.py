@@ -6,6 +6,10 @@ Verilog directly, whole: the student reads the same fixed-point input words as t
 comparators ``in_bits[f*bits + k] = word_f > ⌊θ_{f,k}·2^frac⌋`` turns them into bits, then one registered
 layer of two-input gates per clock, then a registered popcount of the output gates (the group sum).
 Latency = 1 (comparators) + gate layers + 1 (popcount) cycles, initiation interval 1.
+
+A student that subtracts pile-up (``gates["pileup"]``, :func:`flowad.student.lgn.pileup_level`) finds its level in
+front, one cycle per bit of the level by binary search (:func:`pileup_stage`: cap 15, 4 cycles, 4 popcounts of
+``word ≥ k``); its comparators then read ``word > θ + level``, which for θ ≥ 0 is ``max(word − level, 0) > θ``.
 """
 
 from __future__ import annotations
@@ -33,22 +37,31 @@ def count_width(n_out: int) -> int:
     return max(1, math.ceil(math.log2(n_out + 1)))
 
 
+def pileup_cycles(gates: dict) -> int:
+    """The pile-up stage's cycles (0 without one): one per bit of the level (cap 15: 4)."""
+    return int(gates["pileup"]["cap"]).bit_length() if gates.get("pileup") else 0
+
+
 def latency_cycles(gates: dict) -> int:
-    """Clock cycles from input words to count: comparators, one per gate layer, popcount."""
-    return len(gates["layers"]) + 2
+    """Clock cycles from input words to count: the pile-up stage when there is one, comparators, one per gate layer,
+    popcount."""
+    return len(gates["layers"]) + 2 + pileup_cycles(gates)
 
 
 def n_features(gates: dict) -> int:
     return max(f for f, *_ in gates["inputs"]) + 1
 
 
-def comparator(word: str, constant: int, width: int, signed: bool) -> str:
-    """The Verilog of ``word > constant`` for a ``width``-bit word; a constant outside the word's range is a literal."""
+def comparator(word: str, constant: int, width: int, signed: bool, level: str | None = None) -> str:
+    """The Verilog of ``word > constant`` for a ``width``-bit word; a constant outside the word's range is a literal.
+    With ``level`` (an unsigned pile-up level, :func:`pileup_stage`) it is ``max(word − level, 0) > constant``."""
     low, high = (-(2 ** (width - 1)), 2 ** (width - 1) - 1) if signed else (0, 2 ** width - 1)
     if constant >= high:
         return "1'b0"
     if constant < low:
         return "1'b1"
+    if level is not None:  # unsigned words only (the student refuses signed ones); max(w − l, 0) > c ⟺ w > c + l, c ≥ 0
+        return f"{{1'b0, {word}}} > ({width + 1}'d{constant} + {level})"
     if not signed:
         return f"{word} > {width}'d{constant}"
     literal = f"-{width}'sd{-constant}" if constant < 0 else f"{width}'sd{constant}"
@@ -88,6 +101,35 @@ def unique_comparators(gates: dict, live_inputs: set[int]) -> int:
     return len(kept)
 
 
+def pileup_stage(gates: dict, n_feat: int, width: int) -> list[str]:
+    """Verilog lines of the pile-up stage, a binary search of :func:`pileup_cycles` steps from the level's top bit: step
+    i tries the level found so far with bit b set and keeps it when at least ``rank`` words are ≥ it (one popcount
+    per step). It ends in registers ``words{B}`` (the input words, B cycles late) and ``level{B}``."""
+    cap, rank = gates["pileup"]["cap"], gates["pileup"]["rank"]
+    steps, cw = pileup_cycles(gates), count_width(n_feat)
+    lines = [f"  // pile-up level: the largest k <= {cap} with at least {rank} of the {n_feat} words >= k, by binary search",
+             "  integer r;",
+             f"  wire [{n_feat * width - 1}:0] words0 = features;",
+             f"  wire [{steps - 1}:0] level0 = 0;"]
+    for i in range(steps):
+        bit = steps - 1 - i
+        lines += [
+            f"  wire [{steps - 1}:0] try{i} = level{i} | {steps}'d{1 << bit};",
+            f"  reg [{cw - 1}:0] tally{i};",
+            f"  always @(*) begin",
+            f"    tally{i} = 0;",
+            f"    for (r = 0; r < {n_feat}; r = r + 1) tally{i} = tally{i} + (words{i}[r * {width} +: {width}] >= try{i});",
+            "  end",
+            f"  reg [{n_feat * width - 1}:0] words{i + 1};",
+            f"  reg [{steps - 1}:0] level{i + 1};",
+            "  always @(posedge clk) begin",
+            f"    level{i + 1} <= tally{i} >= {rank} ? try{i} : level{i};",
+            f"    words{i + 1} <= words{i};",
+            "  end",
+        ]
+    return lines
+
+
 def verilog(gates: dict, comparators: bool = True) -> str:
     """The Verilog text of a gate list (see ``LGNStudent.gate_list``): only its :func:`live_cone` is written (the
     other bits are declared and never driven nor read). ``comparators=False`` leaves the comparators out (the module
@@ -103,7 +145,8 @@ def verilog(gates: dict, comparators: bool = True) -> str:
         f"// flowad logic-gate student: {n_feat} input words of {w} bits ({'signed' if word['signed'] else 'unsigned'}, "
         f"{word['fraction_bits']} fractional), {len(live[0])} live of {n_in} comparators, layers {[len(l) for l in layers]} "
         f"({[len(l) for l in live[1:]]} live), popcount of {n_out}",
-        f"// latency {latency_cycles(gates)} cycles, II 1",
+        f"// latency {latency_cycles(gates)} cycles, II 1"
+        + (f"; pile-up level (cap {gates['pileup']['cap']}) subtracted before the comparators" if gates.get("pileup") else ""),
         f"module {MODULE} (",
         "  input  wire clk,",
         f"  input  wire [{n_feat * w - 1}:0] features," if comparators else f"  input  wire [{n_in - 1}:0] in_bits,",
@@ -111,10 +154,15 @@ def verilog(gates: dict, comparators: bool = True) -> str:
         ");",
     ]
     if comparators:
+        pileup = bool(gates.get("pileup"))
+        steps = pileup_cycles(gates)
+        source, level = (f"words{steps}", f"level{steps}") if pileup else ("features", None)
+        if pileup:
+            lines += pileup_stage(gates, n_feat, w)
         lines += [f"  reg [{n_in - 1}:0] in_bits;", "  always @(posedge clk) begin"]
         for j in sorted(live[0]):
             f, _, constant = gates["inputs"][j]
-            lines.append(f"    in_bits[{j}] <= {comparator(f'features[{f * w} +: {w}]', constant, w, word['signed'])};")
+            lines.append(f"    in_bits[{j}] <= {comparator(f'{source}[{f * w} +: {w}]', constant, w, word['signed'], level)};")
         lines.append("  end")
     previous = "in_bits"
     for depth, layer in enumerate(layers):
@@ -163,10 +211,19 @@ in bench/hardware.py (0.271 on 2026-12-07, counting the live cone; the closed fo
 The 0.15 fitted before counted every comparator, dead ones included)."""
 
 
+PILEUP_LUTS_PER_WORD_STEP = 5.26
+"""LUTs of the pile-up stage per input word and binary-search step (a ``word ≥ try`` compare and its share of the
+step's popcount), from yosys ``synth_xilinx`` on a small pile-up-subtracting student (5,497 LUTs against 192 without
+the stage: 252 words × 4 steps)."""
+
+
 def resources(gates: dict) -> dict[str, float]:
     """Closed-form resources of the :func:`live_cone`: the distinct non-constant comparators at ``COMPARATOR_LUTS_PER_BIT`` LUTs per word
     bit, one LUT per non-trivial two-input gate (no LUT6 packing), a popcount of ``n`` bits as ≈ ``n`` LUTs
     (compressor tree); one FF per comparator, per gate output and per count bit.
+
+    A pile-up stage adds ``PILEUP_LUTS_PER_WORD_STEP`` per word and step, and a register of every word per step but
+    the last, whose words only the live comparators read.
 
     Not a bound: yosys packs gates into LUT6s but its popcount adders can cost more than ``n`` LUTs."""
     live = live_cone(gates)
@@ -175,6 +232,11 @@ def resources(gates: dict) -> dict[str, float]:
     logic = sum(op not in TRIVIAL for op in ops)
     comparators = unique_comparators(gates, live[0])
     comparator_luts = comparators * gates["input_word"]["bits"] * COMPARATOR_LUTS_PER_BIT
-    return {"lut": float(logic + n_out + comparator_luts), "ff": float(len(live[0]) + len(ops) + count_width(n_out)),
+    steps, n_feat, w = pileup_cycles(gates), n_features(gates), gates["input_word"]["bits"]
+    pileup_luts = PILEUP_LUTS_PER_WORD_STEP * n_feat * steps
+    live_words = len({gates["inputs"][j][0] for j in live[0]})
+    pileup_ffs = ((steps - 1) * n_feat + live_words) * w + steps * steps if steps else 0
+    return {"lut": float(logic + n_out + comparator_luts + pileup_luts),
+            "ff": float(len(live[0]) + len(ops) + count_width(n_out) + pileup_ffs), "pileup_luts": float(pileup_luts),
             "latency_cycles": float(latency_cycles(gates)), "logic_gates": float(logic),
             "comparators": float(comparators), "comparator_luts": float(comparator_luts)}

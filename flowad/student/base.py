@@ -43,6 +43,9 @@ class Student(ABC):
     wider than MLP layers of the same cost), so one space can hold every family."""
     hardware_params: ClassVar[bool] = True
     """Whether a search's ``hardware.*`` parameters (hls4ml strategy, reuse factor) change its design."""
+    subtracts_pileup: ClassVar[bool] = False
+    """Whether it can take ``pileup_subtraction`` (a firmware stage that subtracts the crossing's pile-up level from
+    its region counts before the model reads them)."""
     learned_precision: ClassVar[bool] = False
     """Whether its bit widths are learned per weight (HGQ): a model that takes one global precision says so."""
 

@@ -38,6 +38,10 @@ class StudentConfig:
     input_range: str = "full_scale"
     """``full_scale``: inputs saturate at ``input_full_scale`` when there is one; ``p999``: at twice each
     feature's 99.9th training percentile (what flowad did before; kept to measure the difference)."""
+    pileup_subtraction: bool = False
+    """Subtract each crossing's pile-up level (the upper median of its region counts, :func:`flowad.student.lgn.pileup_level`)
+    from its counts in firmware before the model reads them, as the teacher's ``pileup_subtraction`` does; only
+    families that build that stage take it (LGN)."""
     beta: float = 1e-7
     """EBOPs penalty per EBOP; keep β·EBOPs well below the regression loss (~1e-7 for ~1e6 EBOPs)."""
     epochs: int = 40
@@ -65,5 +69,8 @@ class StudentConfig:
         check(self.input_range in ("full_scale", "p999"), "input_range", f"must be full_scale or p999, got {self.input_range!r}")
         check(0 <= self.beta < 1, "beta", f"must be in [0, 1), got {self.beta}")
         check(self.device in DEVICES, "device", f"must be {', '.join(DEVICES)}, got {self.device!r}")
+        check(not self.pileup_subtraction or STUDENT_FAMILIES[self.family].subtracts_pileup, "pileup_subtraction",
+              f"the {self.family} family has no pile-up stage (families with one: "
+              f"{', '.join(sorted(n for n, c in STUDENT_FAMILIES.items() if c.subtracts_pileup))})")
         check_training(self)
         STUDENT_FAMILIES[self.family].check(self)

@@ -3,6 +3,9 @@
 - inputs are the same fixed-point words as the Keras students' (:class:`~flowad.student.inputs.FixedPointInputs`:
   for the calo view, the 10-bit region ET), and every threshold sits on that grid, so the firmware's
   comparators ``word > ⌊θ·2^f⌋`` decide exactly as the model does;
+- with ``pileup_subtraction`` the words first lose the crossing's pile-up level, as the teacher's inputs do
+  (:func:`pileup_subtracted`): a group sum of gates over raw thermometer bits most easily counts activity, and its
+  ranking of ZeroBias was ΣET's (Spearman 0.98), not the pile-up-subtracting teacher's;
 - inputs become bits by thermometer thresholds: feature f gives ``bits`` bits ``x_f > θ_{f,k}``, the
   θ at training quantiles whose tail probability falls geometrically from ½ to 10⁻³ (:func:`thermometer_quantiles`):
   a trigger at kHz rates lives in the tail, which evenly spaced quantiles never reach (3 bits: 25/50/75 %);
@@ -96,6 +99,28 @@ def _wiring(n_in: int, width: int, generator: torch.Generator) -> tuple[torch.Te
     return a, b
 
 
+PILEUP_CAP = 15
+"""Highest pile-up level (input words; calo: GeV) the pile-up stage subtracts: four bits, so the firmware finds it
+in four binary-search steps (``2**b − 1``, as that search needs). The median region ET of
+the demo's ZeroBias crossings is 0–12 counts; a crossing scaled hotter than that has its level capped here, in the
+model and in the firmware alike."""
+
+
+def pileup_level(words: np.ndarray, cap: int = PILEUP_CAP) -> np.ndarray:
+    """Per event (rows of integer input words), the upper median of its words capped at ``cap``: the largest
+    k ≤ ``cap`` such that at least ⌈N/2⌉ of its N words are ≥ k. That is what the firmware computes, by binary search
+    with one popcount of ``word ≥ k`` per bit of the level (:mod:`flowad.hardware.lgn_verilog`); the teacher's median (numpy's, the mean of the two middle
+    values) differs from it by half the gap between them."""
+    rank = (words.shape[1] + 1) // 2
+    upper = -np.partition(-words, rank - 1, axis=1)[:, rank - 1]
+    return np.minimum(upper, cap)
+
+
+def pileup_subtracted(words: np.ndarray, cap: int = PILEUP_CAP) -> np.ndarray:
+    """Integer words less their event's :func:`pileup_level`, clipped at 0."""
+    return np.maximum(words - pileup_level(words, cap)[:, None], 0)
+
+
 TAIL_PROBABILITY_MIN = 1e-3
 """The highest thermometer threshold of a feature sits at its 99.9th training percentile."""
 
@@ -119,6 +144,8 @@ class LGNStudent(Student):
     colour = "#2ca02c"
     widths_param = "lgn_widths"
     hardware_params = False
+    subtracts_pileup = True
+    own_params = frozenset({"pileup_subtraction"})
 
     @classmethod
     def static_cost(cls, config: StudentConfig, n_inputs: int) -> float:
@@ -126,8 +153,8 @@ class LGNStudent(Student):
 
     @classmethod
     def label(cls, config: StudentConfig) -> str:
-        """``lgn 1024-512 @3 thr``: gate layers and thermometer thresholds per input."""
-        return f"lgn {'-'.join(map(str, config.widths))} @{config.bits} thr"
+        """``lgn 1024-512 @3 thr``: gate layers and thermometer thresholds per input (``… pus``: pile-up subtracted)."""
+        return f"lgn {'-'.join(map(str, config.widths))} @{config.bits} thr{' pus' if config.pileup_subtraction else ''}"
 
     def __init__(self, config: StudentConfig):
         super().__init__(config)
@@ -140,7 +167,9 @@ class LGNStudent(Student):
         rng = np.random.default_rng(self.config.seed)
         self.inputs = FixedPointInputs.fit(x, self.config.input_bits, self.config.input_integer_bits,
                                            self.config.input_full_scale if self.config.input_range == "full_scale" else None)
-        flat, flat_val = self.inputs.apply(x), self.inputs.apply(x_val)
+        if self.config.pileup_subtraction and self.inputs.signed:
+            raise FlowadInputError("pile-up subtraction needs non-negative inputs (region counts: the calo view)")
+        flat, flat_val = self.comparator_inputs(x), self.comparator_inputs(x_val)
         step = 2.0 ** -self.inputs.fraction_bits
         quantiles = np.quantile(flat, thermometer_quantiles(self.config.bits), axis=0).T  # (F, bits)
         thresholds = (np.floor(quantiles / step) * step).astype(np.float32)  # on the grid: same decisions
@@ -195,17 +224,26 @@ class LGNStudent(Student):
             h = discrete_gates(op, h[:, a.cpu().numpy()], h[:, b.cpu().numpy()])
         return h.mean(axis=1).astype(np.float32)
 
+    def comparator_inputs(self, x: np.ndarray) -> np.ndarray:
+        """What the thermometer comparators read, on the input grid (float32): the input words, less the event's
+        pile-up level when the student subtracts it."""
+        if not self.config.pileup_subtraction:
+            return self.inputs.apply(x)
+        subtracted = pileup_subtracted(self.inputs.words(x))
+        return (subtracted * 2.0 ** -self.inputs.fraction_bits).astype(np.float32)
+
     def predict(self, x):
-        return self.normaliser.inverse(self._discrete_fraction(self.inputs.apply(x)))
+        return self.normaliser.inverse(self._discrete_fraction(self.comparator_inputs(x)))
 
     def output_counts(self, x: np.ndarray) -> np.ndarray:
         """How many output gates are on, per event: the integer the firmware computes."""
-        return np.rint(self._discrete_fraction(self.inputs.apply(x)).astype(np.float64)
+        return np.rint(self._discrete_fraction(self.comparator_inputs(x)).astype(np.float64)
                        * len(self.network.logits[-1])).astype(np.int64)
 
     def gate_list(self) -> dict[str, Any]:
-        """The discrete network: input comparators ``[feature, θ, ⌊θ·2^f⌋]`` on the input word, gates per layer
-    ``[op_name, a, b]``, output group sum."""
+        """The discrete network: input comparators ``[feature, θ, ⌊θ·2^f⌋]`` on the input word (less the pile-up
+        level when ``pileup`` is not None: ``{"cap", "rank"}``, see :func:`pileup_level`), gates per layer
+        ``[op_name, a, b]``, output group sum."""
         net = self.network
         thresholds = net.thresholds.numpy()
         layers = []
@@ -218,6 +256,8 @@ class LGNStudent(Student):
                        for f in range(thresholds.shape[0]) for k in range(thresholds.shape[1])],
             "input_word": {"bits": self.inputs.total_bits, "fraction_bits": self.inputs.fraction_bits,
                            "signed": self.inputs.signed, "shifts": self.inputs.shifts.tolist()},
+            "pileup": ({"cap": PILEUP_CAP, "rank": (thresholds.shape[0] + 1) // 2}
+                       if self.config.pileup_subtraction else None),
             "layers": layers,
             "output": {"group_sum_of": len(layers[-1]), "target_offset": self.normaliser.offset,
                        "target_scale_per_fraction": self.normaliser.scale},
