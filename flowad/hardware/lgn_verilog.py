@@ -211,10 +211,14 @@ in bench/hardware.py (0.271 on 2026-12-07, counting the live cone; the closed fo
 The 0.15 fitted before counted every comparator, dead ones included)."""
 
 
-PILEUP_LUTS_PER_WORD_STEP = 5.26
+PILEUP_LUTS_PER_WORD_STEP = 5.11
 """LUTs of the pile-up stage per input word and binary-search step (a ``word ≥ try`` compare and its share of the
-step's popcount), from yosys ``synth_xilinx`` on a small pile-up-subtracting student (5,497 LUTs against 192 without
-the stage: 252 words × 4 steps)."""
+step's popcount). Fitted with ``LEVEL_COMPARATOR_LUTS_PER_BIT`` to yosys ``synth_xilinx`` on two pile-up-subtracting
+students (2026-12-07): a 64-32 @ 3 thr (5,497 LUTs, 55 comparators) and a 1024-512 @ 6 thr (12,480 LUTs, 1,112
+comparators). Two designs, two constants: it matches both by construction and is not validated out of sample."""
+LEVEL_COMPARATOR_LUTS_PER_BIT = 0.515
+"""LUTs per input-word bit of a comparator against ``θ + level`` (a pile-up-subtracting student's): ~2× a constant
+comparator's (``COMPARATOR_LUTS_PER_BIT``)."""
 
 
 def resources(gates: dict) -> dict[str, float]:
@@ -223,16 +227,16 @@ def resources(gates: dict) -> dict[str, float]:
     (compressor tree); one FF per comparator, per gate output and per count bit.
 
     A pile-up stage adds ``PILEUP_LUTS_PER_WORD_STEP`` per word and step, and a register of every word per step but
-    the last, whose words only the live comparators read.
+    the last, whose words only the live comparators read; its comparators cost ``LEVEL_COMPARATOR_LUTS_PER_BIT``.
 
     Not a bound: yosys packs gates into LUT6s but its popcount adders can cost more than ``n`` LUTs."""
     live = live_cone(gates)
     ops = [layer[i][0] for layer, kept in zip(gates["layers"], live[1:]) for i in kept]
     n_out = len(gates["layers"][-1])
     logic = sum(op not in TRIVIAL for op in ops)
-    comparators = unique_comparators(gates, live[0])
-    comparator_luts = comparators * gates["input_word"]["bits"] * COMPARATOR_LUTS_PER_BIT
     steps, n_feat, w = pileup_cycles(gates), n_features(gates), gates["input_word"]["bits"]
+    comparators = unique_comparators(gates, live[0])
+    comparator_luts = comparators * w * (LEVEL_COMPARATOR_LUTS_PER_BIT if steps else COMPARATOR_LUTS_PER_BIT)
     pileup_luts = PILEUP_LUTS_PER_WORD_STEP * n_feat * steps
     live_words = len({gates["inputs"][j][0] for j in live[0]})
     pileup_ffs = ((steps - 1) * n_feat + live_words) * w + steps * steps if steps else 0
