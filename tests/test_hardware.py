@@ -180,6 +180,9 @@ def test_pileup_subtracting_lgn_verilog_simulates_to_the_discrete_network(tmp_pa
     assert (levels == 15).any() and len(np.unique(levels)) > 4
     report = verify_design(student, design, events)
     assert report.n_events == 400 and report.bit_exact, report
+    shifted = np.minimum(x.astype(np.int64) + 9, 1023).astype(np.uint16)  # level + 9: the same counts, a new design
+    assert np.array_equal(student.output_counts(shifted), student.output_counts(x))
+    assert not np.array_equal(plain.output_counts(shifted), plain.output_counts(x))
 
 
 def test_lgn_verilog_writes_only_the_live_cone_and_simulates_to_the_network(tmp_path):

@@ -107,8 +107,9 @@ def pileup_stage(gates: dict, n_feat: int, width: int) -> list[str]:
     per step). It ends in registers ``words{B}`` (the input words, B cycles late) and ``level{B}``."""
     cap, rank = gates["pileup"]["cap"], gates["pileup"]["rank"]
     steps, cw = pileup_cycles(gates), count_width(n_feat)
+    if cap != 2 ** steps - 1:
+        raise ValueError(f"a binary-searched pile-up level needs a cap of 2**b - 1, got {cap}")
     lines = [f"  // pile-up level: the largest k <= {cap} with at least {rank} of the {n_feat} words >= k, by binary search",
-             "  integer r;",
              f"  wire [{n_feat * width - 1}:0] words0 = features;",
              f"  wire [{steps - 1}:0] level0 = 0;"]
     for i in range(steps):
@@ -116,9 +117,10 @@ def pileup_stage(gates: dict, n_feat: int, width: int) -> list[str]:
         lines += [
             f"  wire [{steps - 1}:0] try{i} = level{i} | {steps}'d{1 << bit};",
             f"  reg [{cw - 1}:0] tally{i};",
-            f"  always @(*) begin",
+            f"  integer r{i};",
+            "  always @(*) begin",
             f"    tally{i} = 0;",
-            f"    for (r = 0; r < {n_feat}; r = r + 1) tally{i} = tally{i} + (words{i}[r * {width} +: {width}] >= try{i});",
+            f"    for (r{i} = 0; r{i} < {n_feat}; r{i} = r{i} + 1) tally{i} = tally{i} + (words{i}[r{i} * {width} +: {width}] >= try{i});",
             "  end",
             f"  reg [{n_feat * width - 1}:0] words{i + 1};",
             f"  reg [{steps - 1}:0] level{i + 1};",

@@ -167,8 +167,9 @@ class LGNStudent(Student):
         rng = np.random.default_rng(self.config.seed)
         self.inputs = FixedPointInputs.fit(x, self.config.input_bits, self.config.input_integer_bits,
                                            self.config.input_full_scale if self.config.input_range == "full_scale" else None)
-        if self.config.pileup_subtraction and self.inputs.signed:
-            raise FlowadInputError("pile-up subtraction needs non-negative inputs (region counts: the calo view)")
+        if self.config.pileup_subtraction and (self.inputs.signed or len(set(self.inputs.shifts.tolist())) > 1):
+            raise FlowadInputError("pile-up subtraction needs non-negative inputs on one scale (region counts with "
+                                   "their full scale: the calo view)")
         flat, flat_val = self.comparator_inputs(x), self.comparator_inputs(x_val)
         step = 2.0 ** -self.inputs.fraction_bits
         quantiles = np.quantile(flat, thermometer_quantiles(self.config.bits), axis=0).T  # (F, bits)
