@@ -261,13 +261,17 @@ def test_trial_configs_take_family_specific_widths_and_settings(tmp_path, micro_
     from search.space.parameters import trial_mapping
 
     space = ('  student.family: {choices: [qkeras, lgn]}\n  student.widths: {choices: ["16-8"]}\n'
-             '  student.lgn_widths: {choices: ["256-128"]}\n')
+             '  student.lgn_widths: {choices: ["256-128"]}\n  student.pileup_subtraction: {choices: [false, true]}\n')
     path = write(tmp_path, search_yaml(tmp_path, micro_dataset, space=space, extra="families: {lgn: {learning_rate: 0.01}}\n"))
     search = load_search_config(path)
     lgn = trial_mapping(search, {"student.family": "lgn", "student.widths": "16-8", "student.lgn_widths": "256-128"})
     mlp = trial_mapping(search, {"student.family": "qkeras", "student.widths": "16-8", "student.lgn_widths": "256-128"})
     assert lgn["student"]["widths"] == [256, 128] and lgn["student"]["learning_rate"] == 0.01
     assert mlp["student"]["widths"] == [16, 8] and "learning_rate" not in mlp["student"]
+    # LGN's own field reaches LGN trials only (the space above loaded: no QKeras-style trial was refused for it)
+    pus = {"student.widths": "16-8", "student.lgn_widths": "256-128", "student.pileup_subtraction": True}
+    assert trial_mapping(search, {"student.family": "lgn", **pus})["student"]["pileup_subtraction"] is True
+    assert "pileup_subtraction" not in trial_mapping(search, {"student.family": "qkeras", **pus})["student"]
     bad = write(tmp_path, search_yaml(tmp_path, micro_dataset, extra="families: {lgn: {bits: 0}}\n"), "bad.yaml")
     assert_one_line_error(run_cli("search", "run", str(bad)), "families.lgn", "bits")
 

@@ -53,7 +53,8 @@ def parse_widths(value: Any, key: str = "student.widths") -> list[int]:
 def trial_mapping(search: SearchConfig, params: dict[str, Any]) -> dict[str, Any]:
     """The DistillConfig mapping of one trial: base sections with the trial's parameters laid over them."""
     teacher, student = dict(search.teacher), dict(search.student)
-    for key, value in params.items():
+    # another family's own fields are not this trial's (a QKeras-style student has no β and no pile-up stage)
+    for key, value in family_params(params.get("student.family", student.get("family")), params).items():
         section, name = key.split(".")
         if section == "hardware" or (section == "student" and name in widths_params()):
             continue
