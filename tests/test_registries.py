@@ -30,7 +30,7 @@ class LinearStudent(Student):
     def check(cls, config):
         check(config.bits <= 16, "bits", f"a linear toy has at most 16 bits, got {config.bits}")
 
-    def fit(self, x, target, x_val, target_val, weights=None, loss="mae", on_epoch=None):
+    def fit(self, x, target, x_val, target_val, weights=None, loss="mae", on_epoch=None, natural=None):
         flat = np.c_[x.reshape(len(x), -1), np.ones(len(x))]
         self.coef = np.linalg.solve(flat.T @ flat + self.config.beta * np.eye(flat.shape[1]), flat.T @ target)
         return [{"epoch": 0, "train_loss": float(np.abs(self.predict(x) - target).mean()),

@@ -172,3 +172,21 @@ def test_lgn_subtracting_pileup_reads_each_event_less_its_level():
     per_feature = from_mapping(StudentConfig, {**to_plain(config), "input_full_scale": None, "input_range": "p999"})
     with pytest.raises(FlowadInputError, match="non-negative inputs on one scale"):
         build_student(per_feature).fit(x * np.arange(1, 253).reshape(1, 18, 14), t, x[:100], t[:100])
+
+
+def test_pileup_subtracting_lgn_sets_its_thresholds_on_the_real_crossings():
+    """Hot teacher-labelled copies appended after the real crossings do not move its thermometer thresholds."""
+    from flowad.student.lgn import thermometer_quantiles
+
+    x, t = synthetic(300, 8)
+    hot = np.minimum(x.astype(np.int64) * 16, 1023).astype(np.uint16)
+    both, targets = np.concatenate([x, hot, hot]), np.concatenate([t, t + 50, t + 50])
+    config = from_mapping(StudentConfig, {"family": "lgn", "widths": [32, 16], "bits": 3, "epochs": 1,
+                                          "input_full_scale": 1023, "pileup_subtraction": True})
+    real, everything = build_student(config), build_student(config)
+    real.fit(both, targets, x[:50], t[:50], natural=len(x))
+    everything.fit(both, targets, x[:50], t[:50])
+    step = 2.0 ** -real.inputs.fraction_bits
+    truth = np.floor(np.quantile(real.comparator_inputs(x), thermometer_quantiles(3), axis=0).T / step) * step
+    np.testing.assert_array_equal(real.network.thresholds.numpy(), truth)
+    assert (everything.network.thresholds.numpy() > truth).any()

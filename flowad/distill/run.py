@@ -282,7 +282,8 @@ def run_distillation(config: DistillConfig, prepared: Prepared | None = None,
     t_train, t_val = target(s_train), target(s_val)
     student = build_student(with_full_scale(config.student, prepared.dataset, config.teacher.view))
     weights = sample_weights(config.outlier_exposure, t_train, natural=len(bg_x["train"]))
-    history = student.fit(x_train, t_train, x_val, t_val, weights=weights, loss=config.loss, on_epoch=on_epoch)
+    history = student.fit(x_train, t_train, x_val, t_val, weights=weights, loss=config.loss, on_epoch=on_epoch,
+                          natural=len(bg_x["train"]))
 
     split = "val"
     events = {p: prepared.arrays[p][split] for p in prepared.arrays if split in prepared.arrays[p]}

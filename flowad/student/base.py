@@ -70,8 +70,11 @@ class Student(ABC):
     @abstractmethod
     def fit(self, x: np.ndarray, target: np.ndarray, x_val: np.ndarray, target_val: np.ndarray,
             weights: np.ndarray | None = None, loss: str = "mae",
-            on_epoch: Callable[[dict], None] | None = None) -> list[dict]:
+            on_epoch: Callable[[dict], None] | None = None, natural: int | None = None) -> list[dict]:
         """Train on raw view arrays ``x`` (N, ...) to regress ``target`` (N,); early stopping on the validation pair.
+
+        ``natural``: the first ``natural`` rows of ``x`` are real crossings and the rest teacher-labelled copies
+        (augmented: energy-scaled, remixed, …); None: all real. A family may set input statistics on the real ones.
 
         ``on_epoch`` is called after every epoch with ``{"epoch", "train_loss", "val_loss"}`` (losses on the
         family's normalised target), e.g. to report progress to a scheduler; it may raise to stop training.

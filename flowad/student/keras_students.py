@@ -80,7 +80,7 @@ class KerasStudent(Student):
         """The layer constructors this family's models are built and loaded with."""
         raise NotImplementedError
 
-    def fit(self, x, target, x_val, target_val, weights=None, loss="mae", on_epoch=None):
+    def fit(self, x, target, x_val, target_val, weights=None, loss="mae", on_epoch=None, natural=None):
         keras = keras_module()
         keras.utils.set_random_seed(self.config.seed)
         self.inputs = FixedPointInputs.fit(x, self.config.input_bits, self.config.input_integer_bits,

@@ -162,7 +162,11 @@ class LGNStudent(Student):
         self.normaliser: TargetNormaliser | None = None
         self.inputs: FixedPointInputs | None = None
 
-    def fit(self, x, target, x_val, target_val, weights=None, loss="mae", on_epoch=None):
+    def fit(self, x, target, x_val, target_val, weights=None, loss="mae", on_epoch=None, natural=None):
+        """As :meth:`Student.fit`. A pile-up-subtracting student sets its thermometer thresholds on the ``natural``
+        crossings: energy-scaled copies' levels pass the cap, so their subtracted ETs are ~10× a real crossing's, and
+        with 3 copies per crossing (demo) the thresholds at 50 % … 99.9 % moved from 0–19 to 0–200 counts, above
+        every ZeroBias region but the first threshold. Without the stage they stay set on every training row."""
         torch.manual_seed(self.config.seed)
         rng = np.random.default_rng(self.config.seed)
         self.inputs = FixedPointInputs.fit(x, self.config.input_bits, self.config.input_integer_bits,
@@ -172,7 +176,8 @@ class LGNStudent(Student):
                                    "their full scale: the calo view)")
         flat, flat_val = self.comparator_inputs(x), self.comparator_inputs(x_val)
         step = 2.0 ** -self.inputs.fraction_bits
-        quantiles = np.quantile(flat, thermometer_quantiles(self.config.bits), axis=0).T  # (F, bits)
+        real = flat[:natural] if self.config.pileup_subtraction and natural else flat
+        quantiles = np.quantile(real, thermometer_quantiles(self.config.bits), axis=0).T  # (F, bits)
         thresholds = (np.floor(quantiles / step) * step).astype(np.float32)  # on the grid: same decisions
         lo, hi = np.quantile(target, [0.001, 0.999])
         self.normaliser = TargetNormaliser(lo, hi - lo)
