@@ -172,6 +172,7 @@ def test_pileup_subtracting_lgn_verilog_simulates_to_the_discrete_network(tmp_pa
     assert design.latency_cycles == 4 + 4  # 4 binary-search steps of the 4-bit level, then as without
     plain = trained_lgn()
     assert design.facts["pileup_luts"] > 0 and "pileup_luts" in build_design(plain, DA, tmp_path / "plain").facts
+    assert f"pile-up stage ({design.facts['pileup_luts']:.0f} LUTs)" in cost(design, "lgn", student, tmp_path / "est").notes
     assert design.facts["ff"] > 3 * 252 * 10  # every word is held for the search's steps
     x, _ = synthetic(200, 6)
     hot = np.minimum(x.astype(np.int64) * 16, 1023).astype(np.uint16)

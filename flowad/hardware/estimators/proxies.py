@@ -25,4 +25,6 @@ def lgn_estimate(design, student, workdir: Path) -> HardwareReport:
     return HardwareReport("lgn", True, lut=f["lut"], ff=f["ff"], dsp=0.0, bram=0.0, latency_cycles=cycles,
                           latency_ns=cycles * design.spec.clock_period_ns, ii=1.0,
                           notes=f"closed form of {design.root / 'lgn_student.v'}: {f['comparators']:.0f} comparators "
-                                f"({f['comparator_luts']:.0f} LUTs) + 1 LUT per non-trivial gate + popcount; {NO_DSP[design.kind]}")
+                                f"({f['comparator_luts']:.0f} LUTs) + 1 LUT per non-trivial gate + popcount"
+                                + (f" + pile-up stage ({f['pileup_luts']:.0f} LUTs)" if f.get("pileup_luts") else "")
+                                + f"; {NO_DSP[design.kind]}")
