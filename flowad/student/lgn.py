@@ -101,16 +101,16 @@ def _wiring(n_in: int, width: int, generator: torch.Generator) -> tuple[torch.Te
 
 PILEUP_CAP = 15
 """Highest pile-up level (input words; calo: GeV) the pile-up stage subtracts: four bits, so the firmware finds it
-in four binary-search steps (``2**b − 1``, as that search needs). The median region ET of
-the demo's ZeroBias crossings is 0–12 counts; a crossing scaled hotter than that has its level capped here, in the
-model and in the firmware alike."""
+in four binary-search steps (``2**b − 1``, as that search needs). The median region ET of the demo's ZeroBias
+crossings is 0–12 counts; a crossing scaled hotter than that has its level capped here, in the model and in the
+firmware alike."""
 
 
 def pileup_level(words: np.ndarray, cap: int = PILEUP_CAP) -> np.ndarray:
     """Per event (rows of integer input words), the upper median of its words capped at ``cap``: the largest
-    k ≤ ``cap`` such that at least ⌈N/2⌉ of its N words are ≥ k. That is what the firmware computes, by binary search
-    with one popcount of ``word ≥ k`` per bit of the level (:mod:`flowad.hardware.lgn_verilog`); the teacher's median (numpy's, the mean of the two middle
-    values) differs from it by half the gap between them."""
+    k ≤ ``cap`` such that at least ⌈N/2⌉ of its N words are ≥ k. That is what the firmware computes, by binary
+    search with one popcount of ``word ≥ k`` per bit of the level (:mod:`flowad.hardware.lgn_verilog`); the teacher's
+    median (numpy's, the mean of the two middle values) differs from it by half the gap between them."""
     rank = (words.shape[1] + 1) // 2
     upper = -np.partition(-words, rank - 1, axis=1)[:, rank - 1]
     return np.minimum(upper, cap)
