@@ -156,10 +156,9 @@ def verilog(gates: dict, comparators: bool = True) -> str:
         ");",
     ]
     if comparators:
-        pileup = bool(gates.get("pileup"))
         steps = pileup_cycles(gates)
-        source, level = (f"words{steps}", f"level{steps}") if pileup else ("features", None)
-        if pileup:
+        source, level = (f"words{steps}", f"level{steps}") if steps else ("features", None)
+        if steps:
             lines += pileup_stage(gates, n_feat, w)
         lines += [f"  reg [{n_in - 1}:0] in_bits;", "  always @(posedge clk) begin"]
         for j in sorted(live[0]):

@@ -106,12 +106,18 @@ crossings is 0–12 counts; a crossing scaled hotter than that has its level cap
 firmware alike."""
 
 
+def pileup_rank(n_words: int) -> int:
+    """How many of an event's ``n_words`` words must reach its pile-up level: ⌈N/2⌉ (the gate list hands it to the
+    firmware)."""
+    return (n_words + 1) // 2
+
+
 def pileup_level(words: np.ndarray, cap: int = PILEUP_CAP) -> np.ndarray:
     """Per event (rows of integer input words), the upper median of its words capped at ``cap``: the largest
     k ≤ ``cap`` such that at least ⌈N/2⌉ of its N words are ≥ k. That is what the firmware computes, by binary
     search with one popcount of ``word ≥ k`` per bit of the level (:mod:`flowad.hardware.lgn_verilog`); the teacher's
     median (numpy's, the mean of the two middle values) differs from it by half the gap between them."""
-    rank = (words.shape[1] + 1) // 2
+    rank = pileup_rank(words.shape[1])
     upper = -np.partition(-words, rank - 1, axis=1)[:, rank - 1]
     return np.minimum(upper, cap)
 
@@ -262,7 +268,7 @@ class LGNStudent(Student):
                        for f in range(thresholds.shape[0]) for k in range(thresholds.shape[1])],
             "input_word": {"bits": self.inputs.total_bits, "fraction_bits": self.inputs.fraction_bits,
                            "signed": self.inputs.signed, "shifts": self.inputs.shifts.tolist()},
-            "pileup": ({"cap": PILEUP_CAP, "rank": (thresholds.shape[0] + 1) // 2}
+            "pileup": ({"cap": PILEUP_CAP, "rank": pileup_rank(thresholds.shape[0])}
                        if self.config.pileup_subtraction else None),
             "layers": layers,
             "output": {"group_sum_of": len(layers[-1]), "target_offset": self.normaliser.offset,
